@@ -1,0 +1,176 @@
+"""Access Monitor on the command line: ``python -m cli COMMAND`` from the repository root.
+
+Commands: ingest (tables, HXL, ACLED, incident files), places import (OCHA COD gazetteers),
+demo (load the demo dataset into an empty store), migrate. Later: extract, export, users, backup.
+Exit status: 0 when every file was read, 1 when a file was refused, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from db.migrate import upgrade
+from db.writer import ImportSummary, write_import
+from loaders.records import LoadError
+from loaders.registry import Format, detect_format, load_file
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_FILES = ("besieged.csv", "convoys.csv", "tolls.csv")
+PLACE_FORMATS = {Format.COD_PCODES, Format.COD_GEOJSON}
+console = Console(stderr=True)
+out = Console()
+
+
+def _user(args: argparse.Namespace) -> str:
+    return args.user or os.environ.get("ACCESS_MONITOR_USER") or getpass.getuser()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    user: str,
+    fmt: str | None = None,
+    only: set[Format] | None = None,
+    **options: object,
+) -> tuple[list[ImportSummary], list[tuple[Path, str]]]:
+    """Load and store each file; returns (summaries, refused files with the reason)."""
+    summaries: list[ImportSummary] = []
+    refused: list[tuple[Path, str]] = []
+    retract = bool(options.pop("retract_missing", False))
+    with _progress() as bar:
+        for path in paths:
+            task = bar.add_task(f"reading {path.name}", total=None)
+            try:
+                chosen = Format(fmt) if fmt else detect_format(path)
+                if only is not None and chosen not in only:
+                    raise LoadError(path.name, f"is a {chosen.value} file, not a gazetteer; use 'ingest' for it")
+                result = load_file(path, chosen, progress=lambda d, t: bar.update(task, completed=d, total=t), **options)
+                bar.update(task, description=f"storing {path.name}", completed=0, total=None)
+                summary = write_import(
+                    result, user=user, retract_missing=retract,
+                    progress=lambda d, t: bar.update(task, completed=d, total=t),
+                )  # fmt: skip
+                summaries.append(summary)
+            except LoadError as exc:
+                refused.append((path, str(exc)))
+            finally:
+                bar.remove_task(task)
+    return summaries, refused
+
+
+def _print_summary(summaries: list[ImportSummary], refused: list[tuple[Path, str]]) -> None:
+    table = Table(title="Import summary")
+    for col in ("file", "format", "status", "rows in", "added", "updated", "duplicate", "skipped", "rejected", "new places"):
+        table.add_column(col, justify="left" if col in {"file", "format", "status"} else "right")
+    for s in summaries:
+        table.add_row(
+            s.file, s.format, s.status, *(str(v) for v in (s.rows_in, s.added, s.updated, s.duplicate, s.skipped, s.rejected, s.places_added))
+        )  # fmt: skip
+    for path, _ in refused:
+        table.add_row(path.name, "-", "[red]refused[/red]", *["-"] * 7)
+    out.print(table)
+    for s in summaries:
+        rejects = [i for i in s.issues if i.severity == "rejected"]
+        if rejects:
+            out.print(f"[yellow]{s.file}: {len(rejects)} row(s) rejected; first {min(len(rejects), 10)}:[/yellow]")
+            for issue in rejects[:10]:
+                out.print(f"  {issue}", markup=False)
+    for path, reason in refused:
+        out.print(f"[red]refused:[/red] {reason}", highlight=False)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    options = {k: v for k, v in {"date_order": args.date_order, "encoding": args.encoding}.items() if v}
+    summaries, refused = ingest_paths(
+        args.paths, user=_user(args), fmt=args.format, retract_missing=args.retract_missing, **options
+    )
+    _print_summary(summaries, refused)
+    return 1 if refused else 0
+
+
+def cmd_places_import(args: argparse.Namespace) -> int:
+    options = {"country": args.country} if args.country else {}
+    summaries, refused = ingest_paths(args.paths, user=_user(args), only=PLACE_FORMATS, **options)
+    _print_summary(summaries, refused)
+    return 1 if refused else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from db.queries import store_counts
+
+    upgrade()
+    counts = store_counts()
+    if not args.force and any(counts.get(k) for k in ("convoy", "besieged_population", "civilian_toll")):
+        out.print("The store already holds facts; demo data not loaded (use --force to add it anyway).")
+        return 0
+    summaries, refused = ingest_paths([DEMO_DIR / name for name in DEMO_FILES], user="demo")
+    _print_summary(summaries, refused)
+    return 1 if refused else 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    engine = upgrade()
+    out.print(f"Store is current: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cli", description="Access Monitor command line")
+    parser.add_argument("--user", help="who is importing (default: $ACCESS_MONITOR_USER or your login)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="import convoy, besieged, toll and incident files")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--format", choices=[f.value for f in Format], help="skip detection")
+    ingest.add_argument("--date-order", choices=["dmy", "mdy"], help="for DD/MM/YYYY or MM/DD/YYYY files")
+    ingest.add_argument("--encoding", help="e.g. cp1256 when detection picks the wrong one")
+    ingest.add_argument(
+        "--retract-missing", action="store_true",
+        help="ACLED re-exports: retract stored events of the same countries and dates that the file no longer has",
+    )  # fmt: skip
+    ingest.set_defaults(func=cmd_ingest)
+
+    places = sub.add_parser("places", help="gazetteer commands")
+    places_sub = places.add_subparsers(dest="places_command", required=True)
+    pimport = places_sub.add_parser("import", help="import an OCHA COD gazetteer (p-code CSV, admin GeoJSON)")
+    pimport.add_argument("paths", nargs="+", type=Path)
+    pimport.add_argument("--country", help="ISO3 code when the p-codes do not tell")
+    pimport.set_defaults(func=cmd_places_import)
+
+    demo = sub.add_parser("demo", help="load the demo dataset into an empty store")
+    demo.add_argument("--force", action="store_true", help="load even if the store holds facts")
+    demo.set_defaults(func=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="create or upgrade the store's schema")
+    migrate.set_defaults(func=cmd_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

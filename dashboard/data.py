@@ -1,0 +1,113 @@
+"""The dashboard's only door to the store: cached wrappers around db.queries, plus CSV exports.
+
+Every cached function is keyed by the store URL and the latest import id, so pointing the app at
+another store or importing a file shows at once; the short TTL catches the rest (reviews, merges).
+Pages call these functions and never open sessions or write SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db import queries
+from db.engine import database_url
+from db.queries import Scope
+
+TTL_SECONDS = 60
+# Spreadsheet programs run cells that start with these as formulas ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# (store URL, latest import id): what identifies the store's current content for caching.
+StoreKey = tuple[str, int | None]
+
+
+def store_key() -> StoreKey:
+    url = database_url()
+    return url, queries.latest_import_id(url)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _data_range(key: StoreKey) -> tuple[dt.date, dt.date] | None:
+    return queries.data_range(key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _weekly_overview(key: StoreKey, last_week: dt.date, weeks: int, include_pending: bool) -> pd.DataFrame:
+    return queries.weekly_overview(last_week, weeks, Scope(include_pending=include_pending), key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _imports(key: StoreKey) -> pd.DataFrame:
+    return queries.imports(key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _import_issues(key: StoreKey, import_id: int) -> pd.DataFrame:
+    return queries.import_issues(import_id, key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _unverified_places(key: StoreKey) -> pd.DataFrame:
+    return queries.unverified_places(key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _store_counts(key: StoreKey) -> dict[str, int]:
+    return queries.store_counts(key[0])
+
+
+def data_range() -> tuple[dt.date, dt.date] | None:
+    """First and last fact date in the store, or None when it holds no facts."""
+    return _data_range(store_key())
+
+
+def weekly_overview(last_week: dt.date, weeks: int = 12, include_pending: bool = False) -> pd.DataFrame:
+    """One row per ISO week ending with ``last_week``; columns as db.queries.weekly_overview."""
+    return _weekly_overview(store_key(), last_week, weeks, include_pending)
+
+
+def imports() -> pd.DataFrame:
+    """Every import, newest first, with its counts (see db.queries.imports)."""
+    return _imports(store_key())
+
+
+def import_issues(import_id: int) -> pd.DataFrame:
+    """Rejects, skips and warnings of one import: row, column, severity, reason, value."""
+    return _import_issues(store_key(), import_id)
+
+
+def unverified_places() -> pd.DataFrame:
+    """Places added from rows, waiting to be merged into a known place."""
+    return _unverified_places(store_key())
+
+
+def store_counts() -> dict[str, int]:
+    """Live facts per kind, plus 'imports' and 'places'."""
+    return _store_counts(store_key())
+
+
+def store_label() -> str:
+    """The store's URL with any password hidden, for the page footers."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas: a leading = + - @ tab or CR gets a '."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Formula-safe CSV in UTF-8 with a BOM, so Excel shows Arabic names correctly."""
+    return formula_safe(frame).to_csv(index=False).encode("utf-8-sig")

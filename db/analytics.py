@@ -1,0 +1,146 @@
+"""The counting rules, as pure pandas functions over fact frames (no SQL here; db.queries feeds them).
+
+- Convoys count once, by their *final* outcome (the latest row of a convoy reference).
+- Besieged population at a date: each place's latest observation carried forward until a newer
+  one or a "lifted" report; sources at the same date give a low–high range; a place is left out
+  when a place containing it (eastern Ghouta for Douma) has its own current figure.
+- Tolls: never summed across sources. Each source's figures are spread evenly over their
+  period's days; for a place and week the range runs from the lowest source to the highest.
+  Cumulative figures become increments between reports of the same source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+
+ParentMap = dict[int, int | None]
+
+
+def ancestors(place_id: int, parents: ParentMap) -> list[int]:
+    out: list[int] = []
+    current = parents.get(place_id)
+    while current is not None and current not in out:
+        out.append(current)
+        current = parents.get(current)
+    return out
+
+
+def drop_contained(place_ids: Iterable[int], parents: ParentMap) -> set[int]:
+    """The places to keep when a total must not count a town and its enclave twice."""
+    present = set(place_ids)
+    return {p for p in present if not present.intersection(ancestors(p, parents))}
+
+
+def final_convoys(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per convoy: the latest row of each convoy reference, gaps filled from earlier rows.
+
+    ``rows`` has columns id, event_ref, date, outcome, trucks, people_served (+ any others).
+    """
+    if rows.empty:
+        return rows.assign(convoy_key=pd.Series(dtype="object"))
+    frame = rows.copy()
+    frame["convoy_key"] = frame["event_ref"].where(frame["event_ref"].notna(), "fact:" + frame["id"].astype(str))
+    frame = frame.sort_values(["convoy_key", "date", "id"])
+    filled = frame.groupby("convoy_key", sort=False)[["trucks", "people_served"]].ffill()
+    frame[["trucks", "people_served"]] = filled
+    return frame.groupby("convoy_key", sort=False).tail(1).reset_index(drop=True)
+
+
+def besieged_at(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
+    """Current observation per place at ``day``, contained places dropped.
+
+    ``obs`` columns: place_id, date, status, pop_low, pop_high. Returns place_id, as_of,
+    status, pop_low, pop_high, sources (number of rows behind the figure).
+    """
+    cols = ["place_id", "as_of", "status", "pop_low", "pop_high", "sources"]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    known = obs[obs["date"] <= day]
+    if known.empty:
+        return pd.DataFrame(columns=cols)
+    latest = known.groupby("place_id")["date"].transform("max")
+    current = known[known["date"] == latest]
+    grouped = current.groupby("place_id").agg(
+        as_of=("date", "max"),
+        lifted=("status", lambda s: (s == "lifted").all()),
+        status=("status", "first"),
+        pop_low=("pop_low", "min"),
+        pop_high=("pop_high", "max"),
+        sources=("date", "size"),
+    )
+    grouped = grouped[~grouped["lifted"]].drop(columns="lifted").reset_index()
+    keep = drop_contained(grouped["place_id"], parents)
+    return grouped[grouped["place_id"].isin(keep)][cols].reset_index(drop=True)
+
+
+def toll_increments(tolls: pd.DataFrame) -> pd.DataFrame:
+    """Turn cumulative rows into increments between reports of the same source and place.
+
+    ``tolls`` columns: id, place_id, source, period_start, period_end, cumulative, killed_low,
+    killed_high, injured_low, injured_high. Non-cumulative rows pass through unchanged.
+    """
+    if tolls.empty:
+        return tolls
+    plain = tolls[~tolls["cumulative"].astype(bool)]
+    cumulative = tolls[tolls["cumulative"].astype(bool)].sort_values(["source", "place_id", "period_end", "id"])
+    parts = [plain]
+    for _, series in cumulative.groupby(["source", "place_id"], sort=False):
+        series = series.copy()
+        previous_end = series["period_end"].shift(1)
+        for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
+            previous = series[col].shift(1)
+            series[col] = (series[col] - previous.fillna(0)).clip(lower=0).where(series[col].notna())
+        has_previous = previous_end.notna()
+        series.loc[has_previous, "period_start"] = previous_end[has_previous] + dt.timedelta(days=1)
+        # Two reports on the same day: the later one's increment has no days of its own; drop it.
+        series = series[series["period_start"] <= series["period_end"]]
+        parts.append(series)
+    return pd.concat(parts, ignore_index=True)
+
+
+def weekly_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Killed and injured per ISO week (Monday) as low–high across sources, never summed across them.
+
+    Returns week, killed_low, killed_high, injured_low, injured_high, sources (distinct source keys).
+    """
+    cols = ["week", "killed_low", "killed_high", "injured_low", "injured_high", "sources"]
+    if tolls.empty:
+        return pd.DataFrame(columns=cols)
+    frame = toll_increments(tolls)
+    days = (pd.to_datetime(frame["period_end"]) - pd.to_datetime(frame["period_start"])).dt.days + 1
+    frame = frame.assign(n_days=days.clip(lower=1))
+    spread = frame.loc[frame.index.repeat(frame["n_days"])].copy()
+    offset = spread.groupby(level=0).cumcount()
+    spread["day"] = pd.to_datetime(spread["period_start"]) + pd.to_timedelta(offset, unit="D")
+    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
+        spread[col] = spread[col] / spread["n_days"]
+    spread["week"] = (spread["day"] - pd.to_timedelta(spread["day"].dt.day_of_week, unit="D")).dt.date
+    per_source = spread.groupby(["week", "place_id", "source"], as_index=False)[
+        ["killed_low", "killed_high", "injured_low", "injured_high"]
+    ].sum(min_count=1)
+    per_place = per_source.groupby(["week", "place_id"], as_index=False).agg(
+        killed_low=("killed_low", "min"),
+        killed_high=("killed_high", "max"),
+        injured_low=("injured_low", "min"),
+        injured_high=("injured_high", "max"),
+        sources=("source", "nunique"),
+    )
+    kept = []
+    for _, group in per_place.groupby("week"):
+        keep = drop_contained(group["place_id"], parents)
+        kept.append(group[group["place_id"].isin(keep)])
+    per_place = pd.concat(kept, ignore_index=True)
+    out = per_place.groupby("week", as_index=False).agg(
+        killed_low=("killed_low", "sum"),
+        killed_high=("killed_high", "sum"),
+        injured_low=("injured_low", "sum"),
+        injured_high=("injured_high", "sum"),
+    )
+    distinct = per_source.groupby("week")["source"].nunique().rename("sources")
+    out = out.merge(distinct, left_on="week", right_index=True)
+    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
+        out[col] = out[col].round().astype("int64")
+    return out[cols]

@@ -1,0 +1,250 @@
+"""The store's schema as SQLAlchemy 2 typed models. Portable: SQLite and PostgreSQL alike.
+
+Facts of the three kinds share one ``facts`` table (a ``kind`` column and nullable kind-specific
+columns): the dashboard's weekly queries then scan one indexed table, and provenance and review
+columns exist once. Quantities are stored as value / low / high / qualifier / text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+QUANTITIES = ("trucks", "people_served", "population", "killed", "injured")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Import(Base):
+    """One file or report taken in. ``sha256`` is unique: the same content twice adds nothing."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    encoding: Mapped[str | None] = mapped_column(String(50))
+    rows_in: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    retracted: Mapped[int] = mapped_column(Integer, default=0)
+    places_added: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict | None] = mapped_column(JSON)
+
+    issues: Mapped[list[ImportIssue]] = relationship(back_populates="import_", cascade="all, delete-orphan")
+
+
+class ImportIssue(Base):
+    """A reject, skip or warning of one import: file row, column, reason."""
+
+    __tablename__ = "import_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+
+    import_: Mapped[Import] = relationship(back_populates="issues")
+
+
+class Place(Base):
+    """A gazetteer entry. ``verified`` is False for places added from a row or sentence."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    admin_level: Mapped[int | None] = mapped_column(Integer)
+    place_type: Mapped[str | None] = mapped_column(String(30))
+    pcode: Mapped[str | None] = mapped_column(String(50), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
+    country: Mapped[str | None] = mapped_column(String(3))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin: Mapped[str] = mapped_column(String(20))  # builtin | cod | row | text
+    created_import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+
+    names: Mapped[list[PlaceName]] = relationship(back_populates="place", cascade="all, delete-orphan")
+
+
+class PlaceName(Base):
+    """Every name a place goes by (its own, transliterations, Arabic), with a folded lookup key."""
+
+    __tablename__ = "place_names"
+    __table_args__ = (UniqueConstraint("place_id", "key", name="uq_place_names_place_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300), index=True)
+
+    place: Mapped[Place] = relationship(back_populates="names")
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    short_name: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(30))
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    aliases: Mapped[list[OrganisationAlias]] = relationship(cascade="all, delete-orphan")
+
+
+class OrganisationAlias(Base):
+    """A name for an organisation; ``country`` set when the name means it only there."""
+
+    __tablename__ = "organisation_aliases"
+    __table_args__ = (UniqueConstraint("key", "country", name="uq_org_alias_key_country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    country: Mapped[str | None] = mapped_column(String(3))
+
+
+class Fact(Base):
+    """A convoy, besieged-population observation or civilian-toll report, with its provenance."""
+
+    __tablename__ = "facts"
+    __table_args__ = (
+        Index("ix_facts_kind_date", "kind", "date"),
+        Index("ix_facts_place_kind", "place_id", "kind"),
+        Index("ix_facts_external", "external_id"),
+        Index("ix_facts_event_ref", "event_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    event_ref: Mapped[str | None] = mapped_column(String(200))
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    place_text: Mapped[str] = mapped_column(String(300))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_precision: Mapped[str | None] = mapped_column(String(10))
+    date_text: Mapped[str | None] = mapped_column(String(200))
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    # convoy
+    origin_text: Mapped[str | None] = mapped_column(String(300))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    outcome_tags: Mapped[str | None] = mapped_column(String(200))  # ';'-joined
+    mode: Mapped[str | None] = mapped_column(String(30))
+    trucks: Mapped[int | None] = mapped_column(Integer)
+    trucks_low: Mapped[int | None] = mapped_column(Integer)
+    trucks_high: Mapped[int | None] = mapped_column(Integer)
+    trucks_qualifier: Mapped[str | None] = mapped_column(String(20))
+    trucks_text: Mapped[str | None] = mapped_column(String(200))
+    people_served: Mapped[int | None] = mapped_column(Integer)
+    people_served_low: Mapped[int | None] = mapped_column(Integer)
+    people_served_high: Mapped[int | None] = mapped_column(Integer)
+    people_served_qualifier: Mapped[str | None] = mapped_column(String(20))
+    people_served_text: Mapped[str | None] = mapped_column(String(200))
+    # besieged population
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_low: Mapped[int | None] = mapped_column(Integer)
+    population_high: Mapped[int | None] = mapped_column(Integer)
+    population_qualifier: Mapped[str | None] = mapped_column(String(20))
+    population_text: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(30))
+    besieging_party: Mapped[str | None] = mapped_column(String(300))
+    siege_since: Mapped[dt.date | None] = mapped_column(Date)
+    # civilian toll
+    killed: Mapped[int | None] = mapped_column(Integer)
+    killed_low: Mapped[int | None] = mapped_column(Integer)
+    killed_high: Mapped[int | None] = mapped_column(Integer)
+    killed_qualifier: Mapped[str | None] = mapped_column(String(20))
+    killed_text: Mapped[str | None] = mapped_column(String(200))
+    injured: Mapped[int | None] = mapped_column(Integer)
+    injured_low: Mapped[int | None] = mapped_column(Integer)
+    injured_high: Mapped[int | None] = mapped_column(Integer)
+    injured_qualifier: Mapped[str | None] = mapped_column(String(20))
+    injured_text: Mapped[str | None] = mapped_column(String(200))
+    victim_group: Mapped[str | None] = mapped_column(String(30))
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # provenance and review
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    review_status: Mapped[str] = mapped_column(String(20), default="pending")
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FactOrganisation(Base):
+    """Who ran a convoy (role operator) or who estimated a figure (role source)."""
+
+    __tablename__ = "fact_organisations"
+
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class FactChange(Base):
+    """Append-only history of a fact: created, updated by a re-import, retracted, reviewed, edited."""
+
+    __tablename__ = "fact_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Setting(Base):
+    """Small key/value state, e.g. the hash of the built-in gazetteer last seeded."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,270 @@
+"""Read queries. Each returns a DataFrame (or a small dict of figures) and runs on the read engine.
+
+The counting rules live in db.analytics; this module only fetches the rows they need.
+Dates come back as ``datetime.date`` (SQLite stores them as text; we parse them here, once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+
+from db import analytics
+from db.engine import read_engine
+from db.migrate import upgrade
+from db.models import Fact, FactOrganisation, Import, ImportIssue, Organisation, Place
+from loaders.normalise.dates import week_start
+
+OUTCOMES = [
+    "delivered", "partially_delivered", "items_removed", "blocked", "attacked", "aborted", "failed",
+    "postponed", "planned", "underway",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which facts count: review statuses included (confirmed only unless asked)."""
+
+    include_pending: bool = False
+
+    def statuses(self) -> list[str]:
+        return ["confirmed", "pending"] if self.include_pending else ["confirmed"]
+
+
+def _frame(stmt: Select, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
+    upgrade(url)
+    with read_engine(url).connect() as conn:
+        frame = pd.read_sql(stmt, conn)
+    for col in date_cols:
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+def _live(kind: str, scope: Scope) -> list:
+    return [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(scope.statuses())]
+
+
+def place_parents(url: str | None = None) -> analytics.ParentMap:
+    frame = _frame(select(Place.id, Place.parent_id), url)
+    return {int(r.id): (None if pd.isna(r.parent_id) else int(r.parent_id)) for r in frame.itertuples()}
+
+
+def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last fact date in the store, or None when it holds no facts."""
+    frame = _frame(select(func.min(Fact.date).label("first"), func.max(Fact.date).label("last")), url)
+    if frame.empty or frame["first"].isna().all():
+        return None
+    return pd.to_datetime(frame["first"][0]).date(), pd.to_datetime(frame["last"][0]).date()
+
+
+# ---- convoys ---------------------------------------------------------------------------------
+
+
+def convoy_rows(start: dt.date, end: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
+    """Final convoy rows whose final date falls in [start, end].
+
+    Columns: id, event_ref, convoy_key, date, place_id, place, outcome, trucks, people_served.
+    """
+    base = (
+        select(
+            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
+            func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
+            func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"),
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .where(*_live("convoy", scope))
+    )  # fmt: skip
+    in_window = base.where(Fact.date.between(start, end))
+    refs = select(Fact.event_ref).where(*_live("convoy", scope), Fact.date.between(start, end), Fact.event_ref.is_not(None))
+    stmt = in_window.union_all(base.where(Fact.event_ref.in_(refs), or_(Fact.date < start, Fact.date > end)))
+    rows = _frame(stmt, url, ("date",))
+    final = analytics.final_convoys(rows)
+    if final.empty:
+        return final
+    return final[(final["date"] >= start) & (final["date"] <= end)].reset_index(drop=True)
+
+
+# ---- besieged populations --------------------------------------------------------------------
+
+
+def besieged_observations(until: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
+    """Every besieged-population row up to ``until``: place_id, place, date, status, pop_low, pop_high."""
+    stmt = (
+        select(
+            Fact.place_id, Place.name.label("place"), Fact.date, Fact.status,
+            func.coalesce(Fact.population, Fact.population_low).label("pop_low"),
+            func.coalesce(Fact.population, Fact.population_high).label("pop_high"),
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .where(*_live("besieged_population", scope), Fact.date <= until)
+    )  # fmt: skip
+    return _frame(stmt, url, ("date",))
+
+
+def besieged_current(day: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
+    """Places under siege at ``day`` with their latest figure (contained places left out)."""
+    obs = besieged_observations(day, scope, url)
+    current = analytics.besieged_at(obs, day, place_parents(url))
+    names = obs.drop_duplicates("place_id").set_index("place_id")["place"] if not obs.empty else pd.Series()
+    return current.assign(place=current["place_id"].map(names))
+
+
+# ---- civilian tolls --------------------------------------------------------------------------
+
+
+def _source_key():  # type: ignore[no-untyped-def]
+    """One key per fact for "who estimated it": the sorted short names of its sources."""
+    return (
+        select(FactOrganisation.fact_id, func.min(Organisation.short_name).label("first_source"),
+               func.count().label("n_sources"))
+        .join(Organisation, Organisation.id == FactOrganisation.organisation_id)
+        .where(FactOrganisation.role == "source")
+        .group_by(FactOrganisation.fact_id)
+        .subquery()
+    )  # fmt: skip
+
+
+def toll_rows(
+    start: dt.date, end: dt.date, scope: Scope = Scope(), url: str | None = None, victim_group: str = "civilians"
+) -> pd.DataFrame:
+    """Toll rows overlapping [start, end] (and earlier rows of cumulative series, for increments)."""
+    src = _source_key()
+    period_end = func.coalesce(Fact.period_end, Fact.period_start)
+    stmt = (
+        select(
+            Fact.id, Fact.place_id, Fact.period_start, period_end.label("period_end"), Fact.cumulative,
+            func.coalesce(src.c.first_source, literal("unknown source")).label("first_source"),
+            func.coalesce(src.c.n_sources, 0).label("n_sources"),
+            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
+            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
+            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
+            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+        )
+        .outerjoin(src, src.c.fact_id == Fact.id)
+        .where(
+            *_live("civilian_toll", scope), Fact.victim_group == victim_group, Fact.period_start.is_not(None),
+            Fact.period_start <= end,
+            case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= start),
+        )
+    )  # fmt: skip
+    frame = _frame(stmt, url, ("period_start", "period_end"))
+    if frame.empty:
+        return frame.assign(source=pd.Series(dtype="object"))
+    frame["source"] = frame["first_source"] + frame["n_sources"].map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
+        frame[col] = frame[col].astype("float64")
+    return frame.drop(columns=["first_source", "n_sources"])
+
+
+# ---- overview --------------------------------------------------------------------------------
+
+
+def weekly_overview(last_week: dt.date, weeks: int = 12, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
+    """One row per ISO week ending with ``last_week`` (a Monday).
+
+    Columns: week (Monday), convoys, trucks, people_served, besieged_low, besieged_high,
+    killed_low, killed_high, injured_low, injured_high, plus one column per convoy outcome.
+    """
+    last_week = week_start(last_week)
+    first_week = last_week - dt.timedelta(weeks=weeks - 1)
+    week_list = [first_week + dt.timedelta(weeks=i) for i in range(weeks)]
+    end = last_week + dt.timedelta(days=6)
+    out = pd.DataFrame({"week": week_list})
+
+    convoys = convoy_rows(first_week, end, scope, url)
+    if not convoys.empty:
+        convoys["week"] = convoys["date"].map(week_start)
+        counts = convoys.pivot_table(index="week", columns="outcome", values="convoy_key", aggfunc="count")
+        totals = convoys.groupby("week").agg(
+            convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum")
+        )
+        out = out.merge(totals, left_on="week", right_index=True, how="left")
+        out = out.merge(counts, left_on="week", right_index=True, how="left")
+    for col in ["convoys", "trucks", "people_served", *OUTCOMES]:
+        if col not in out:
+            out[col] = 0
+        out[col] = out[col].fillna(0).astype("int64")
+
+    parents = place_parents(url)
+    obs = besieged_observations(end, scope, url)
+    lows, highs = [], []
+    for week in week_list:
+        current = analytics.besieged_at(obs, week + dt.timedelta(days=6), parents)
+        lows.append(int(current["pop_low"].sum()) if not current.empty else 0)
+        highs.append(int(current["pop_high"].sum()) if not current.empty else 0)
+    out["besieged_low"], out["besieged_high"] = lows, highs
+
+    tolls = analytics.weekly_tolls(toll_rows(first_week, end, scope, url), parents)
+    out = out.merge(tolls, on="week", how="left")
+    for col in ("killed_low", "killed_high", "injured_low", "injured_high", "sources"):
+        out[col] = out[col].fillna(0).astype("int64")
+    return out.rename(columns={"sources": "toll_sources"})
+
+
+def week_headline(week: dt.date, scope: Scope = Scope(), url: str | None = None) -> dict[str, int]:
+    """The headline figures of one ISO week: the last row of ``weekly_overview``."""
+    row = weekly_overview(week, weeks=1, scope=scope, url=url).iloc[0]
+    return {k: int(v) for k, v in row.items() if k != "week"}
+
+
+# ---- data management ---------------------------------------------------------------------------
+
+
+def imports(url: str | None = None) -> pd.DataFrame:
+    """Every import, newest first, with its counts."""
+    stmt = select(
+        Import.id, Import.imported_at, Import.file_name, Import.format, Import.kind, Import.imported_by,
+        Import.encoding, Import.rows_in, Import.added, Import.updated, Import.duplicate, Import.skipped,
+        Import.rejected, Import.retracted, Import.places_added,
+    ).order_by(Import.id.desc())  # fmt: skip
+    return _frame(stmt, url)
+
+
+def import_issues(import_id: int, url: str | None = None) -> pd.DataFrame:
+    """Rejects, skips and warnings of one import: row, column, severity, reason, value."""
+    stmt = (
+        select(ImportIssue.row, ImportIssue.column, ImportIssue.severity, ImportIssue.reason, ImportIssue.value)
+        .where(ImportIssue.import_id == import_id)
+        .order_by(ImportIssue.row.is_(None).desc(), ImportIssue.row, ImportIssue.id)
+    )
+    return _frame(stmt, url)
+
+
+def unverified_places(url: str | None = None) -> pd.DataFrame:
+    """Places added from rows (not in the gazetteer), for merging: id, name, country, parent, lat, lon, facts."""
+    parent = Place.__table__.alias("parent")
+    facts = select(Fact.place_id, func.count().label("facts")).group_by(Fact.place_id).subquery()
+    stmt = (
+        select(
+            Place.id, Place.name, Place.country, parent.c.name.label("parent"), Place.lat, Place.lon,
+            func.coalesce(facts.c.facts, 0).label("facts"), Import.file_name.label("first_seen_in"),
+        )
+        .outerjoin(parent, parent.c.id == Place.parent_id)
+        .outerjoin(facts, facts.c.place_id == Place.id)
+        .outerjoin(Import, Import.id == Place.created_import_id)
+        .where(and_(Place.verified.is_(False), Place.merged_into_id.is_(None)))
+        .order_by(Place.name)
+    )  # fmt: skip
+    return _frame(stmt, url)
+
+
+def store_counts(url: str | None = None) -> dict[str, int]:
+    """Facts per kind (live ones), imports and places: for the Data page header and tests."""
+    kinds = _frame(
+        select(Fact.kind, func.count().label("n")).where(Fact.retracted.is_(False)).group_by(Fact.kind), url
+    )
+    counts = {row.kind: int(row.n) for row in kinds.itertuples()}
+    counts["imports"] = int(_frame(select(func.count().label("n")).select_from(Import), url)["n"][0])
+    counts["places"] = int(_frame(select(func.count().label("n")).select_from(Place), url)["n"][0])
+    return counts
+
+
+def latest_import_id(url: str | None = None) -> int | None:
+    """The newest import's id (None for an empty store): the dashboard's cache key, so a new import shows at once."""
+    frame = _frame(select(func.max(Import.id).label("id")), url)
+    value = frame["id"][0] if not frame.empty else None
+    return None if value is None or pd.isna(value) else int(value)
