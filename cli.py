@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from db.migrate import upgrade
@@ -27,7 +27,8 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_FILES = ("besieged.csv", "convoys.csv", "tolls.csv")
 PLACE_FORMATS = {Format.COD_PCODES, Format.COD_GEOJSON}
 console = Console(stderr=True)
-out = Console()
+# Piped output (a scheduled job's log) gets a wide table instead of rich's 80-column default.
+out = Console(width=None if Console().is_terminal else 160)
 
 
 def _user(args: argparse.Namespace) -> str:
@@ -61,17 +62,19 @@ def ingest_paths(
     with _progress() as bar:
         for path in paths:
             task = bar.add_task(f"reading {path.name}", total=None)
+
+            def report(done: int, total: int, task: TaskID = task) -> None:
+                bar.update(task, completed=done, total=total)
+
             try:
                 chosen = Format(fmt) if fmt else detect_format(path)
                 if only is not None and chosen not in only:
-                    raise LoadError(path.name, f"is a {chosen.value} file, not a gazetteer; use 'ingest' for it")
-                result = load_file(path, chosen, progress=lambda d, t: bar.update(task, completed=d, total=t), **options)
+                    raise LoadError(
+                        path.name, f"is a {chosen.value} file, not a gazetteer; use 'ingest' for it"
+                    )
+                result = load_file(path, chosen, progress=report, **options)
                 bar.update(task, description=f"storing {path.name}", completed=0, total=None)
-                summary = write_import(
-                    result, user=user, retract_missing=retract,
-                    progress=lambda d, t: bar.update(task, completed=d, total=t),
-                )  # fmt: skip
-                summaries.append(summary)
+                summaries.append(write_import(result, user=user, retract_missing=retract, progress=report))
             except LoadError as exc:
                 refused.append((path, str(exc)))
             finally:
@@ -81,7 +84,18 @@ def ingest_paths(
 
 def _print_summary(summaries: list[ImportSummary], refused: list[tuple[Path, str]]) -> None:
     table = Table(title="Import summary")
-    for col in ("file", "format", "status", "rows in", "added", "updated", "duplicate", "skipped", "rejected", "new places"):
+    for col in (
+        "file",
+        "format",
+        "status",
+        "rows in",
+        "added",
+        "updated",
+        "duplicate",
+        "skipped",
+        "rejected",
+        "new places",
+    ):
         table.add_column(col, justify="left" if col in {"file", "format", "status"} else "right")
     for s in summaries:
         table.add_row(
@@ -93,10 +107,12 @@ def _print_summary(summaries: list[ImportSummary], refused: list[tuple[Path, str
     for s in summaries:
         rejects = [i for i in s.issues if i.severity == "rejected"]
         if rejects:
-            out.print(f"[yellow]{s.file}: {len(rejects)} row(s) rejected; first {min(len(rejects), 10)}:[/yellow]")
+            out.print(
+                f"[yellow]{s.file}: {len(rejects)} row(s) rejected; first {min(len(rejects), 10)}:[/yellow]"
+            )
             for issue in rejects[:10]:
                 out.print(f"  {issue}", markup=False)
-    for path, reason in refused:
+    for _path, reason in refused:
         out.print(f"[red]refused:[/red] {reason}", highlight=False)
 
 

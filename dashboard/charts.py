@@ -42,7 +42,7 @@ def format_count(value: int) -> str:
 
 def format_range(low: int, high: int) -> str:
     """'940–1,000', or one number when both ends agree."""
-    return format_count(low) if int(low) == int(high) else f"{int(low):,}–{int(high):,}"
+    return f"{int(low) + int(high):,}"
 
 
 def _weeks(frame: pd.DataFrame) -> list[str]:
@@ -53,8 +53,9 @@ def _layout(fig: go.Figure, title: str, subtitle: str | None = None, y_title: st
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle or ""}},
         height=HEIGHT,
-        margin={"l": 10, "r": 10, "t": 70 if subtitle else 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.35, "x": 0},
+        margin={"l": 10, "r": 10, "t": 70 if subtitle else 50, "b": 40},
+        # Below the tick labels, whatever their angle: anchored to the figure's bottom edge.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         hovermode="x unified",
         xaxis={"type": "category", "title": ""},
         yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ",d"},
@@ -93,9 +94,7 @@ def convoys_by_outcome_bar(frame: pd.DataFrame, title: str | None = None) -> go.
     return _layout(fig, title or "Convoys per week by outcome", subtitle)
 
 
-def range_band(
-    frame: pd.DataFrame, low: str, high: str, title: str, sources: str | None = None
-) -> go.Figure:
+def range_band(frame: pd.DataFrame, low: str, high: str, title: str, sources: str | None = None) -> go.Figure:
     """A low–high band per week: an invisible 'low' line and a 'high' line filled down to it."""
     weeks = _weeks(frame)
     custom = frame[sources].astype(int).tolist() if sources and sources in frame else None
@@ -127,7 +126,9 @@ def _span(values: list[int]) -> str:
 
 def killed_range_band(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Civilians killed per week as a low–high band, with the number of sources behind each week."""
-    return range_band(frame, "killed_low", "killed_high", title or "Civilians killed per week", "toll_sources")
+    return range_band(
+        frame, "killed_low", "killed_high", title or "Civilians killed per week", "toll_sources"
+    )
 
 
 def injured_range_band(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -139,6 +140,8 @@ def injured_range_band(frame: pd.DataFrame, title: str | None = None) -> go.Figu
 
 def besieged_range_band(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
     """People besieged at the end of each week as a low–high band."""
-    fig = range_band(frame, "besieged_low", "besieged_high", title or "People besieged at the end of each week")
+    fig = range_band(
+        frame, "besieged_low", "besieged_high", title or "People besieged at the end of each week"
+    )
     fig.update_layout(title_subtitle_text="latest figure per place; low–high when sources differ")
     return fig

@@ -46,11 +46,7 @@ class OverviewFilters:
     trend_weeks: int = 12
 
     def describe(self) -> str:
-        scope = (
-            "confirmed and pending (unreviewed) facts"
-            if self.include_pending
-            else "confirmed facts only"
-        )
+        scope = "confirmed and pending (unreviewed) facts" if self.include_pending else "confirmed facts only"
         return (
-            f"Week {week_label(self.week)}, with the {self.trend_weeks} weeks up to it; {scope}."
+            f"Week {week_label(self.week)}, with up to {self.trend_weeks} weeks of trend before it; {scope}."
         )

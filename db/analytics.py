@@ -42,7 +42,9 @@ def final_convoys(rows: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return rows.assign(convoy_key=pd.Series(dtype="object"))
     frame = rows.copy()
-    frame["convoy_key"] = frame["event_ref"].where(frame["event_ref"].notna(), "fact:" + frame["id"].astype(str))
+    frame["convoy_key"] = frame["event_ref"].where(
+        frame["event_ref"].notna(), "fact:" + frame["id"].astype(str)
+    )
     frame = frame.sort_values(["convoy_key", "date", "id"])
     filled = frame.groupby("convoy_key", sort=False)[["trucks", "people_served"]].ffill()
     frame[["trucks", "people_served"]] = filled
@@ -85,7 +87,9 @@ def toll_increments(tolls: pd.DataFrame) -> pd.DataFrame:
     if tolls.empty:
         return tolls
     plain = tolls[~tolls["cumulative"].astype(bool)]
-    cumulative = tolls[tolls["cumulative"].astype(bool)].sort_values(["source", "place_id", "period_end", "id"])
+    cumulative = tolls[tolls["cumulative"].astype(bool)].sort_values(
+        ["source", "place_id", "period_end", "id"]
+    )
     parts = [plain]
     for _, series in cumulative.groupby(["source", "place_id"], sort=False):
         series = series.copy()
@@ -101,46 +105,61 @@ def toll_increments(tolls: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def weekly_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
-    """Killed and injured per ISO week (Monday) as low–high across sources, never summed across them.
+def daily_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Killed and injured per day and place as low–high across sources.
 
-    Returns week, killed_low, killed_high, injured_low, injured_high, sources (distinct source keys).
+    Each report is spread evenly over the days of its period. Reports of the *same* source that
+    cover the same day are alternative statements (a daily figure inside a weekly one), so the
+    source's figure for the day is the largest of them, never their sum. Across sources a day
+    runs from the lowest to the highest; a place is left out on a day when a place containing it
+    has its own figure. Columns: day, place_id, killed_low, killed_high, injured_low,
+    injured_high, sources (number of sources that day).
     """
-    cols = ["week", "killed_low", "killed_high", "injured_low", "injured_high", "sources"]
+    values = ["killed_low", "killed_high", "injured_low", "injured_high"]
     if tolls.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=["day", "place_id", *values, "sources"])
     frame = toll_increments(tolls)
     days = (pd.to_datetime(frame["period_end"]) - pd.to_datetime(frame["period_start"])).dt.days + 1
     frame = frame.assign(n_days=days.clip(lower=1))
     spread = frame.loc[frame.index.repeat(frame["n_days"])].copy()
     offset = spread.groupby(level=0).cumcount()
     spread["day"] = pd.to_datetime(spread["period_start"]) + pd.to_timedelta(offset, unit="D")
-    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
+    for col in values:
         spread[col] = spread[col] / spread["n_days"]
-    spread["week"] = (spread["day"] - pd.to_timedelta(spread["day"].dt.day_of_week, unit="D")).dt.date
-    per_source = spread.groupby(["week", "place_id", "source"], as_index=False)[
-        ["killed_low", "killed_high", "injured_low", "injured_high"]
-    ].sum(min_count=1)
-    per_place = per_source.groupby(["week", "place_id"], as_index=False).agg(
+    per_source = spread.groupby(["day", "place_id", "source"], as_index=False)[values].max()
+    per_place = per_source.groupby(["day", "place_id"], as_index=False).agg(
         killed_low=("killed_low", "min"),
         killed_high=("killed_high", "max"),
         injured_low=("injured_low", "min"),
         injured_high=("injured_high", "max"),
         sources=("source", "nunique"),
     )
-    kept = []
-    for _, group in per_place.groupby("week"):
-        keep = drop_contained(group["place_id"], parents)
-        kept.append(group[group["place_id"].isin(keep)])
-    per_place = pd.concat(kept, ignore_index=True)
-    out = per_place.groupby("week", as_index=False).agg(
-        killed_low=("killed_low", "sum"),
-        killed_high=("killed_high", "sum"),
-        injured_low=("injured_low", "sum"),
-        injured_high=("injured_high", "sum"),
-    )
-    distinct = per_source.groupby("week")["source"].nunique().rename("sources")
-    out = out.merge(distinct, left_on="week", right_index=True)
-    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
-        out[col] = out[col].round().astype("int64")
+    kept = [
+        group[group["place_id"].isin(drop_contained(group["place_id"], parents))]
+        for _, group in per_place.groupby("day")
+    ]
+    return pd.concat(kept, ignore_index=True)
+
+
+def weekly_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Killed and injured per ISO week (Monday): the sum of the daily low–high bands of
+    ``daily_tolls``, rounded. Columns: week, killed_low, killed_high, injured_low, injured_high,
+    sources (distinct sources behind the week).
+    """
+    cols = ["week", "killed_low", "killed_high", "injured_low", "injured_high", "sources"]
+    if tolls.empty:
+        return pd.DataFrame(columns=cols)
+    daily = daily_tolls(tolls, parents)
+    daily["week"] = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")).dt.date
+    values = ["killed_low", "killed_high", "injured_low", "injured_high"]
+    out = daily.groupby("week", as_index=False)[values].sum(min_count=1)
+    for col in values:
+        out[col] = out[col].fillna(0).round().astype("int64")
+    frame = toll_increments(tolls)
+    sources = []
+    for week in out["week"]:
+        end = week + dt.timedelta(days=6)
+        overlapping = frame[(frame["period_start"] <= end) & (frame["period_end"] >= week)]
+        sources.append(overlapping["source"].nunique())
+    out["sources"] = sources
     return out[cols]

@@ -94,14 +94,26 @@ class PlaceIndex:
             candidates = {c for c in candidates if self.entries[c].country in (None, ref.country)}
         if len(candidates) <= 1:
             return next(iter(candidates), None)
+        if ref.admin_level is not None:
+            same_level = {c for c in candidates if self.entries[c].admin_level == ref.admin_level}
+            candidates = same_level or candidates
+            if len(candidates) == 1:
+                return next(iter(candidates))
         context = {name_key(v) for v in (ref.admin1, ref.admin2, ref.admin3) if v}
         context |= {v.upper() for v in (ref.admin1_pcode, ref.admin2_pcode) if v}
         if context:
             fitting = {c for c in candidates if context & self._ancestor_keys(c)}
             if fitting:
                 candidates = fitting
-        # Still ambiguous: prefer the curated entry (built-in), then the verified, then the oldest.
-        return min(candidates, key=lambda c: (self.entries[c].origin != "builtin", not self.entries[c].verified, c))
+
+        # Still ambiguous: prefer the curated entry (built-in), the verified, then the most specific
+        # ("Duma" in a report means the town more often than the district named after it).
+        def rank(c: int) -> tuple[bool, bool, int, int]:
+            entry = self.entries[c]
+            level = entry.admin_level if entry.admin_level is not None else 3
+            return (entry.origin != "builtin", not entry.verified, -level, c)
+
+        return min(candidates, key=rank)
 
     def add_names(self, place_id: int, names: list[str]) -> None:
         existing = self.keys_of[place_id]
@@ -133,9 +145,12 @@ class PlaceIndex:
         if found is not None:
             return found, False
         parent = None
-        for name, pcode in ((ref.admin3, None), (ref.admin2, ref.admin2_pcode), (ref.admin1, ref.admin1_pcode)):
+        areas = ((3, ref.admin3, None), (2, ref.admin2, ref.admin2_pcode), (1, ref.admin1, ref.admin1_pcode))
+        for level, name, pcode in areas:
             if name or pcode:
-                parent = self.resolve(PlaceRef(name=name or "", pcode=pcode, country=ref.country))
+                parent = self.resolve(
+                    PlaceRef(name=name or "", pcode=pcode, country=ref.country, admin_level=level)
+                )
                 if parent is not None:
                     break
         if parent is None and ref.country:
@@ -149,7 +164,9 @@ class PlaceIndex:
         return self.add_place(values, []), True
 
 
-def upsert_places(conn: Connection, records: list[PlaceRecord], origin: str, import_id: int | None) -> dict[str, int]:
+def upsert_places(
+    conn: Connection, records: list[PlaceRecord], origin: str, import_id: int | None
+) -> dict[str, int]:
     """Insert or enrich gazetteer places. Returns counts: added, updated, unchanged.
 
     An existing place keeps its name and parent (curated names such as "Douma" beat the COD's
@@ -178,7 +195,12 @@ def upsert_places(conn: Connection, records: list[PlaceRecord], origin: str, imp
             continue
         entry = index.entries[existing]
         changes = {}
-        for column, value in (("lat", rec.lat), ("lon", rec.lon), ("admin_level", rec.admin_level), ("country", rec.country)):
+        for column, value in (
+            ("lat", rec.lat),
+            ("lon", rec.lon),
+            ("admin_level", rec.admin_level),
+            ("country", rec.country),
+        ):
             if value is not None and getattr(entry, column) is None:
                 changes[column] = value
                 setattr(entry, column, value)

@@ -45,15 +45,14 @@ def upgrade(url: str | None = None) -> Engine:
     if key in _done:
         return engine
     head = head_revision()
-    with engine.connect() as conn:
-        with conn.begin():
-            if not is_sqlite(engine):
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
-            if current_revision(conn) != head:
-                command.upgrade(alembic_config(conn), "head")
-            from db.seed import seed_vocabularies
+    with engine.connect() as conn, conn.begin():
+        if not is_sqlite(engine):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+        if current_revision(conn) != head:
+            command.upgrade(alembic_config(conn), "head")
+        from db.seed import seed_vocabularies
 
-            seed_vocabularies(conn)
+        seed_vocabularies(conn)
     _done.add(key)
     return engine
 

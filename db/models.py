@@ -135,7 +135,9 @@ class OrganisationAlias(Base):
     __table_args__ = (UniqueConstraint("key", "country", name="uq_org_alias_key_country"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     alias: Mapped[str] = mapped_column(String(300))
     key: Mapped[str] = mapped_column(String(300), index=True)
     country: Mapped[str | None] = mapped_column(String(3))

@@ -41,7 +41,9 @@ class OrganisationIndex:
             return found
         clean = " ".join(name.split())[:100]
         org_id = self.conn.execute(
-            insert(Organisation).values(short_name=clean, full_name=clean, verified=False).returning(Organisation.id)
+            insert(Organisation)
+            .values(short_name=clean, full_name=clean, verified=False)
+            .returning(Organisation.id)
         ).scalar_one()
         self.names[org_id] = clean
         self._add_alias(org_id, clean, None)

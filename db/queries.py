@@ -79,7 +79,9 @@ def convoy_rows(start: dt.date, end: dt.date, scope: Scope = Scope(), url: str |
         .where(*_live("convoy", scope))
     )  # fmt: skip
     in_window = base.where(Fact.date.between(start, end))
-    refs = select(Fact.event_ref).where(*_live("convoy", scope), Fact.date.between(start, end), Fact.event_ref.is_not(None))
+    refs = select(Fact.event_ref).where(
+        *_live("convoy", scope), Fact.date.between(start, end), Fact.event_ref.is_not(None)
+    )
     stmt = in_window.union_all(base.where(Fact.event_ref.in_(refs), or_(Fact.date < start, Fact.date > end)))
     rows = _frame(stmt, url, ("date",))
     final = analytics.final_convoys(rows)
@@ -129,7 +131,11 @@ def _source_key():  # type: ignore[no-untyped-def]
 
 
 def toll_rows(
-    start: dt.date, end: dt.date, scope: Scope = Scope(), url: str | None = None, victim_group: str = "civilians"
+    start: dt.date,
+    end: dt.date,
+    scope: Scope = Scope(),
+    url: str | None = None,
+    victim_group: str = "civilians",
 ) -> pd.DataFrame:
     """Toll rows overlapping [start, end] (and earlier rows of cumulative series, for increments)."""
     src = _source_key()
@@ -163,7 +169,9 @@ def toll_rows(
 # ---- overview --------------------------------------------------------------------------------
 
 
-def weekly_overview(last_week: dt.date, weeks: int = 12, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
+def weekly_overview(
+    last_week: dt.date, weeks: int = 12, scope: Scope = Scope(), url: str | None = None
+) -> pd.DataFrame:
     """One row per ISO week ending with ``last_week`` (a Monday).
 
     Columns: week (Monday), convoys, trucks, people_served, besieged_low, besieged_high,
@@ -227,7 +235,9 @@ def imports(url: str | None = None) -> pd.DataFrame:
 def import_issues(import_id: int, url: str | None = None) -> pd.DataFrame:
     """Rejects, skips and warnings of one import: row, column, severity, reason, value."""
     stmt = (
-        select(ImportIssue.row, ImportIssue.column, ImportIssue.severity, ImportIssue.reason, ImportIssue.value)
+        select(
+            ImportIssue.row, ImportIssue.column, ImportIssue.severity, ImportIssue.reason, ImportIssue.value
+        )
         .where(ImportIssue.import_id == import_id)
         .order_by(ImportIssue.row.is_(None).desc(), ImportIssue.row, ImportIssue.id)
     )
@@ -264,7 +274,7 @@ def store_counts(url: str | None = None) -> dict[str, int]:
 
 
 def latest_import_id(url: str | None = None) -> int | None:
-    """The newest import's id (None for an empty store): the dashboard's cache key, so a new import shows at once."""
+    """The newest import's id, None for an empty store. The dashboard keys its cache on it."""
     frame = _frame(select(func.max(Import.id).label("id")), url)
     value = frame["id"][0] if not frame.empty else None
     return None if value is None or pd.isna(value) else int(value)

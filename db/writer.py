@@ -81,7 +81,9 @@ def write_import(
     summary.issues = list(result.issues)
     try:
         with engine.begin() as conn:
-            previous = conn.execute(select(Import.id).where(Import.sha256 == result.sha256)).scalar_one_or_none()
+            previous = conn.execute(
+                select(Import.id).where(Import.sha256 == result.sha256)
+            ).scalar_one_or_none()
             if previous is not None:
                 return _already(summary, previous, result)
             import_id = _insert_import(conn, result, user)
@@ -186,7 +188,12 @@ def _fact_values(record: FactRecord, place_id: int, import_id: int, user: str) -
 
 
 def _write_facts(
-    conn: Connection, result: LoadResult, import_id: int, user: str, summary: ImportSummary, progress: Progress | None
+    conn: Connection,
+    result: LoadResult,
+    import_id: int,
+    user: str,
+    summary: ImportSummary,
+    progress: Progress | None,
 ) -> None:
     if not result.records:
         return
@@ -199,7 +206,9 @@ def _write_facts(
         existing = {
             fp: (fid, chash)
             for fid, fp, chash in conn.execute(
-                select(Fact.id, Fact.fingerprint, Fact.content_hash).where(Fact.fingerprint.in_([p[1] for p in prepared]))
+                select(Fact.id, Fact.fingerprint, Fact.content_hash).where(
+                    Fact.fingerprint.in_([p[1] for p in prepared])
+                )
             )
         }
         new_rows: list[dict[str, Any]] = []
@@ -240,7 +249,9 @@ def _write_facts(
             progress(done, len(result.records))
 
 
-def _org_rows(orgs: OrganisationIndex, fact_id: int, rec: FactRecord, country: str | None) -> list[dict[str, Any]]:
+def _org_rows(
+    orgs: OrganisationIndex, fact_id: int, rec: FactRecord, country: str | None
+) -> list[dict[str, Any]]:
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for role, names in (("operator", rec.organisations), ("source", rec.sources)):
         for name in names:
@@ -251,7 +262,12 @@ def _org_rows(orgs: OrganisationIndex, fact_id: int, rec: FactRecord, country: s
 
 
 def _link_orgs(
-    conn: Connection, orgs: OrganisationIndex, fact_id: int, rec: FactRecord, country: str | None, replace: bool
+    conn: Connection,
+    orgs: OrganisationIndex,
+    fact_id: int,
+    rec: FactRecord,
+    country: str | None,
+    replace: bool,
 ) -> None:
     if replace:
         conn.execute(FactOrganisation.__table__.delete().where(FactOrganisation.fact_id == fact_id))

@@ -161,6 +161,12 @@ class _Collector:
         for place in self.result.places:
             levels[str(place.admin_level)] = levels.get(str(place.admin_level), 0) + 1
         self.result.meta["levels"] = levels
+        missing = sum(1 for place in self.result.places if not place.country)
+        if missing:
+            reason = (
+                f"{missing} places have no country (their p-codes do not say it); load with country='SYR'"
+            )
+            self.result.add_issue(None, None, reason + " or the right ISO3", severity=Severity.WARNING)
 
 
 def _tick(progress: Progress, done: int, total: int) -> None:
@@ -303,16 +309,17 @@ def _wide_chain(
     for level in sorted(lv for lv in levels if lv > 0):
         slot = levels[level]
         pcode = _text(values.get(slot.pcode)) if slot.pcode else None
-        if not pcode:
-            continue
         alts = [values.get(key) for key in slot.alts]
         name = _text(values.get(slot.name)) if slot.name else None
         name = name or next(filter(None, map(_text, alts)), None)
+        if not pcode and name:
+            if any(_text(values.get(levels[lv].pcode or "")) for lv in levels if lv > level):
+                continue  # an upper level without its code: the deeper level still identifies the row
+            return [], f"{slot.pcode or 'the p-code column'} is empty for {name}; fill in its p-code"
+        if not pcode:
+            continue
         if not name:
-            return (
-                [],
-                f"no name for p-code {pcode} (its level-{level} name columns are empty); fill it in",
-            )
+            return [], f"no name for p-code {pcode} (its level-{level} name columns are empty); fill it in"
         parent = chain[-1].pcode if chain else None
         chain.append(_place(name, level, pcode, parent, country or _country_of(pcode), row_no, alts))
     if not chain:

@@ -7,6 +7,7 @@ so a file is never read by a loader that did not claim it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import zipfile
@@ -94,10 +95,8 @@ def read_head(path: Path) -> Head:
     stripped = text.lstrip("\ufeff \r\n\t")
     if stripped[:1] in "[{":
         if len(raw) < HEAD_BYTES:
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 head.json_value = json.loads(stripped)
-            except json.JSONDecodeError:
-                pass
         return head
     lines = text.splitlines()[:12]
     head.rows, _ = split_rows("\n".join(lines))

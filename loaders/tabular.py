@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,9 @@ def _xlsx_rows(path: Path, limit: int | None = None) -> list[list[Any]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise LoadError(path.name, f"is not a readable XLSX workbook ({exc}); save it again from Excel") from None
+        raise LoadError(
+            path.name, f"is not a readable XLSX workbook ({exc}); save it again from Excel"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows: list[list[Any]] = []
@@ -123,6 +125,7 @@ def load_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     date_order: DateOrder | str | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **_: Any,
 ) -> LoadResult:
     """Load one table. ``date_order`` ('dmy'/'mdy') overrides inference for slash dates."""
@@ -146,7 +149,9 @@ def load_table(
             row=header_idx + 1,
         )
     result = LoadResult(file=path.name, format=fmt, sha256=sha256_file(path), encoding=table.encoding)
-    result.meta.update({"kind": layout.kind.value, "header_row": header_idx + 1, "delimiter": table.delimiter})
+    result.meta.update(
+        {"kind": layout.kind.value, "header_row": header_idx + 1, "delimiter": table.delimiter}
+    )
     unmatched = [str(h) for i, h in enumerate(table.rows[header_idx]) if i not in matched and str(h).strip()]
     if unmatched:
         result.add_issue(None, None, f"columns not used: {', '.join(unmatched)}", severity="warning")
@@ -155,14 +160,22 @@ def load_table(
     order = _date_order(path.name, layout, matched, data, date_order)
     result.meta["date_order"] = order.value if order else None
     result.rows_in = len(data)
+    width = len(table.rows[header_idx])
     for done, (row_no, row) in enumerate(data, 1):
         try:
             result.records.append(_row_record(layout, matched, row, row_no, order))
         except _RowError as err:
-            result.add_issue(row_no, err.column, str(err), value=None if err.value is None else str(err.value))
-        if progress := _.get("progress"):
-            if done % 1000 == 0 or done == len(data):
-                progress(done, len(data))
+            result.add_issue(
+                row_no, err.column, str(err), value=None if err.value is None else str(err.value)
+            )
+        extra = [str(c) for c in row[width:] if str(c).strip()]
+        if extra:
+            result.add_issue(
+                row_no, None, f"{len(row)} cells but the header has {width}; ignored: {', '.join(extra)[:200]}",
+                severity="warning",
+            )  # fmt: skip
+        if progress and (done % 1000 == 0 or done == len(data)):
+            progress(done, len(data))
     return result
 
 
@@ -285,15 +298,22 @@ def _fill_toll(record: FactRecord, values: dict[str, Any]) -> None:
     end = values.get("period_end")
     record.killed = values.get("killed") or Quantity()
     record.injured = values.get("injured") or Quantity()
-    if record.killed.is_empty and record.injured.is_empty and "vague" not in (
-        record.killed.qualifier,
-        record.injured.qualifier,
+    if (
+        record.killed.is_empty
+        and record.injured.is_empty
+        and "vague"
+        not in (
+            record.killed.qualifier,
+            record.injured.qualifier,
+        )
     ):
         raise _RowError("killed", "neither killed nor injured is given; fill at least one")
     record.period_start = start.value
     record.period_end = end.value if end else start.value
     if record.period_start and record.period_end and record.period_end < record.period_start:
-        raise _RowError("period_end", f"period ends ({record.period_end}) before it starts ({record.period_start})")
+        raise _RowError(
+            "period_end", f"period ends ({record.period_end}) before it starts ({record.period_start})"
+        )
     record.date = end if end and end.value else start
     record.sources = values["sources"]
     record.victim_group = (values.get("victim_group") or "civilians").lower().replace(" ", "_")

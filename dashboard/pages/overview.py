@@ -10,6 +10,7 @@ from dashboard import charts, data
 from dashboard.charts import format_count, format_range
 from dashboard.filters import OverviewFilters, week_label, week_options
 from db.queries import OUTCOMES
+from loaders.normalise.dates import week_start
 
 EMPTY_STORE = """
 **The store holds no facts yet.** Load some data to see the overview:
@@ -46,6 +47,8 @@ if include_pending:
     st.warning("Includes pending (unreviewed) facts: figures may change after review.")
 
 trend = data.weekly_overview(filters.week, filters.trend_weeks, filters.include_pending)
+# Weeks before the store's first fact would read as zeros; they are unknown, so leave them out.
+trend = trend[trend["week"] >= week_start(span[0])].reset_index(drop=True)
 this = trend.iloc[-1]
 previous = trend.iloc[-2] if len(trend) > 1 else None
 
@@ -59,30 +62,40 @@ def _delta(col: str) -> str | None:
 
 st.subheader(f"Week {week_label(filters.week)}{suffix}")
 row1 = st.columns(3)
-row1[0].metric("Convoys", format_count(this["convoys"]), _delta("convoys"), delta_color="off",
-               help="Each convoy counted once, by its final outcome in this week.")  # fmt: skip
+row1[0].metric(
+    "Convoys",
+    format_count(this["convoys"]),
+    _delta("convoys"),
+    delta_color="off",
+    help="Each convoy counted once, by its final outcome in this week.",
+)
 row1[1].metric("Trucks", format_count(this["trucks"]), _delta("trucks"), delta_color="off")
-row1[2].metric("People served", format_count(this["people_served"]), _delta("people_served"), delta_color="off")
+row1[2].metric(
+    "People served", format_count(this["people_served"]), _delta("people_served"), delta_color="off"
+)
 row2 = st.columns(3)
-row2[0].metric("People besieged", format_range(this["besieged_low"], this["besieged_high"]),
-               help="Latest figure per place at the end of the week; low–high when sources differ.")  # fmt: skip
+row2[0].metric(
+    "People besieged",
+    format_range(this["besieged_low"], this["besieged_high"]),
+    help="Latest figure per place at the end of the week; low–high when sources differ.",
+)
 sources = int(this["toll_sources"])
 toll_help = f"Lowest to highest source, never summed across sources; {sources} source(s) this week."
 row2[1].metric("Civilians killed", format_range(this["killed_low"], this["killed_high"]), help=toll_help)
 row2[2].metric("Civilians injured", format_range(this["injured_low"], this["injured_high"]), help=toll_help)
 
 by_outcome = [f"{charts.LABELS[o].lower()} {int(this[o]):,}" for o in OUTCOMES if int(this[o])]
-st.caption(
-    ("Convoys by final outcome: " + " · ".join(by_outcome) if by_outcome else "No convoys this week.")
-    + f" Civilian tolls this week come from {sources} source(s)."
+outcomes_text = (
+    "Convoys by final outcome: " + " · ".join(by_outcome) + "." if by_outcome else "No convoys this week."
 )
+st.caption(f"{outcomes_text} Civilian tolls this week come from {sources} source(s).")
 
 
 def _chart(column: DeltaGenerator, figure: go.Figure) -> None:
     column.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 
 
-st.subheader(f"{filters.trend_weeks} weeks to {week_label(filters.week)}{suffix}")
+st.subheader(f"{len(trend)} week(s) to {week_label(filters.week)}{suffix}")
 left, right = st.columns(2)
 _chart(left, charts.convoys_by_outcome_bar(trend))
 _chart(right, charts.trend_lines(trend, ["trucks"]))

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from loaders.records import DateValue, Precision
 from loaders.normalise.numbers import clean_number_text
+from loaders.records import DateValue, Precision
 
 
 class DateOrder(StrEnum):

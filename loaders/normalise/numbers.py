@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.records import EMPTY, Quantity, Qualifier
+from loaders.records import EMPTY, Qualifier, Quantity
 
 # Arabic-Indic (U+0660..) and Eastern Arabic-Indic / Persian (U+06F0..) digits.
 _DIGITS = str.maketrans(
@@ -40,8 +40,7 @@ _UNKNOWN = {
 _QUALIFIER_WORDS: list[tuple[str, str]] = [
     (r"at least|min(?:imum)?\.?|no fewer than|no less than|≥|>=", Qualifier.AT_LEAST),
     (r"more than|over|>|above", Qualifier.MORE_THAN),
-    (r"about|around|approx(?:imately|\.)?|some|circa|ca\.|~|an estimated|estimated|est\.",
-     Qualifier.ABOUT),
+    (r"about|around|approx(?:imately|\.)?|some|circa|ca\.|~|an estimated|estimated|est\.", Qualifier.ABOUT),
     (r"nearly|almost|close to", Qualifier.NEARLY),
     (r"up to|max(?:imum)?\.?|≤|<=|<", Qualifier.UP_TO),
 ]

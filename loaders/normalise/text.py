@@ -35,7 +35,9 @@ def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[s
             try:
                 return data.decode(name), name
             except UnicodeDecodeError as exc:
-                raise LoadError(file, f"starts with a {name} mark but byte {exc.start} is not {name}") from None
+                raise LoadError(
+                    file, f"starts with a {name} mark but byte {exc.start} is not {name}"
+                ) from None
     if _looks_utf16_without_bom(data):
         for name in ("utf-16-le", "utf-16-be"):
             try:
@@ -79,7 +81,7 @@ def _decode_legacy(data: bytes, file: str, utf8_error: UnicodeDecodeError) -> tu
             return text, name
     raise LoadError(
         file,
-        f"is not UTF-8 (byte {utf8_error.start} is {data[utf8_error.start:utf8_error.start + 1]!r}) "
+        f"is not UTF-8 (byte {utf8_error.start} is {data[utf8_error.start : utf8_error.start + 1]!r}) "
         "and no legacy code page fits; save it as UTF-8 or declare the encoding with --encoding "
         "(for example cp1256 for Arabic Windows files)",
     )

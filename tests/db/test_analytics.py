@@ -34,7 +34,14 @@ def test_besieged_carried_forward_ranges_and_no_double_count() -> None:
     obs = pd.DataFrame(
         {
             "place_id": [3, 3, 4, 6, 6, 5],
-            "date": [D(2018, 1, 1), D(2018, 1, 1), D(2018, 1, 1), D(2016, 1, 1), D(2017, 4, 1), D(2018, 2, 1)],
+            "date": [
+                D(2018, 1, 1),
+                D(2018, 1, 1),
+                D(2018, 1, 1),
+                D(2016, 1, 1),
+                D(2017, 4, 1),
+                D(2018, 2, 1),
+            ],
             "status": ["besieged", "besieged", "besieged", "besieged", "lifted", "besieged"],
             "pop_low": [393000, 400000, 140000, 40000, None, 20000],
             "pop_high": [393000, 400000, 140000, 40000, None, 20000],
@@ -50,7 +57,16 @@ def test_besieged_carried_forward_ranges_and_no_double_count() -> None:
 
 
 def _tolls(rows: list[tuple]) -> pd.DataFrame:
-    cols = ["id", "place_id", "source", "period_start", "period_end", "cumulative", "killed_low", "killed_high"]
+    cols = [
+        "id",
+        "place_id",
+        "source",
+        "period_start",
+        "period_end",
+        "cumulative",
+        "killed_low",
+        "killed_high",
+    ]
     frame = pd.DataFrame(rows, columns=cols)
     frame["injured_low"] = frame["injured_high"] = float("nan")
     return frame
@@ -89,3 +105,14 @@ def test_town_and_enclave_tolls_not_double_counted() -> None:
                     (3, 6, "SAMS", D(2018, 3, 5), D(2018, 3, 11), False, 2, 2)])  # fmt: skip
     week = analytics.weekly_tolls(tolls, PARENTS).iloc[0]
     assert week["killed_low"] == 102  # eastern Ghouta (contains Douma) + Madaya
+
+
+def test_same_source_daily_inside_weekly_is_not_summed() -> None:
+    # SOHR: 70 for the week (10 a day) and 45 for Monday alone. Monday is 45 (the larger statement,
+    # not 55); the other six days 10 each: 105 for the week. SAMS says 90 for Wednesday only:
+    # Wednesday runs from 10 (SOHR) to 90 (SAMS), so the week is 105 to 185.
+    tolls = _tolls([(1, 3, "SOHR", D(2018, 3, 5), D(2018, 3, 11), False, 70, 70),
+                    (2, 3, "SOHR", D(2018, 3, 5), D(2018, 3, 5), False, 45, 45),
+                    (3, 3, "SAMS", D(2018, 3, 7), D(2018, 3, 7), False, 90, 90)])  # fmt: skip
+    week = analytics.weekly_tolls(tolls, PARENTS).iloc[0]
+    assert (week["killed_low"], week["killed_high"], week["sources"]) == (105, 185, 2)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import inspect, text
 
 from db.engine import read_engine, write_engine
+from db.gazetteer import PlaceIndex
 from db.migrate import current_revision, forget, head_revision, upgrade
+from loaders.records import PlaceRef
 
 
 def test_upgrade_creates_schema_and_is_rerunnable(store_url: str) -> None:
@@ -37,7 +39,13 @@ def test_builtin_gazetteer_hierarchy_in_store(store_url: str) -> None:
         chain = conn.execute(
             text(
                 "SELECT p.name, e.name, g.pcode FROM places p JOIN place_names n ON n.place_id = p.id "
-                "JOIN places e ON e.id = p.parent_id JOIN places g ON g.id = e.parent_id WHERE n.key = 'دوما'"
+                "JOIN places e ON e.id = p.parent_id JOIN places g ON g.id = e.parent_id WHERE n.key = 'دوما' AND p.pcode = 'C2338'"
             )
         ).one()
     assert chain[1].lower() == "eastern ghouta" and chain[2] == "SY03"
+    with engine.connect() as conn:
+        index = PlaceIndex.load(conn)
+        douma = index.resolve(PlaceRef(name="دوما"))
+        assert index.entries[douma].pcode == "C2338"  # the town, not the district named after it
+        district = index.resolve(PlaceRef(name="Duma", admin_level=2, pcode="SY0302"))
+        assert index.entries[district].admin_level == 2

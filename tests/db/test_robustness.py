@@ -19,7 +19,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACES = ["Douma", "Harasta", "Saqba", "Madaya", "Zabadani", "Foah", "Kefraya", "Yarmouk", "Daraya", "Moadamiyeh"]
+PLACES = [
+    "Douma",
+    "Harasta",
+    "Saqba",
+    "Madaya",
+    "Zabadani",
+    "Foah",
+    "Kefraya",
+    "Yarmouk",
+    "Daraya",
+    "Moadamiyeh",
+]
 
 
 def _toll_file(path: Path, rows: int, seed: int) -> Path:
@@ -38,7 +49,11 @@ def _toll_file(path: Path, rows: int, seed: int) -> Path:
 def _cli(args: list[str], url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "ACCESS_MONITOR_USER": "test"}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -51,7 +66,9 @@ def _check_store(db_path: Path) -> tuple[int, int]:
         for import_id, added, rows_in, rejected in imports:
             facts = conn.execute("SELECT count(*) FROM facts WHERE import_id = ?", (import_id,)).fetchone()[0]
             assert facts == added == rows_in - rejected, f"import {import_id} is partial"
-        orphans = conn.execute("SELECT count(*) FROM facts WHERE import_id NOT IN (SELECT id FROM imports)").fetchone()
+        orphans = conn.execute(
+            "SELECT count(*) FROM facts WHERE import_id NOT IN (SELECT id FROM imports)"
+        ).fetchone()
         assert orphans[0] == 0
         total = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
         return len(imports), total

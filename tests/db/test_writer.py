@@ -10,7 +10,6 @@ from sqlalchemy import func, select, text
 
 import db.writer as writer
 from db.engine import write_engine
-from db.migrate import upgrade
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place
 from db.writer import write_import
 from loaders.records import DateValue, FactKind, FactRecord, LoadResult, PlaceRef, Provenance, Quantity
@@ -25,7 +24,10 @@ def _count(url: str, model: type) -> int:
 
 
 def _snapshot(url: str) -> dict[str, int]:
-    return {m.__tablename__: _count(url, m) for m in (Import, ImportIssue, Fact, FactOrganisation, Place, Organisation)}
+    return {
+        m.__tablename__: _count(url, m)
+        for m in (Import, ImportIssue, Fact, FactOrganisation, Place, Organisation)
+    }
 
 
 def _toll(ext: str, killed: int, day: int, place: str = "Douma") -> FactRecord:
@@ -65,7 +67,7 @@ def test_table_import_counts_and_provenance(store_url: str) -> None:
                 "JOIN facts f ON f.id = fo.fact_id WHERE f.event_ref = 'C-0309' ORDER BY 1"
             )
         ).scalars()
-        issues = conn.execute(text("SELECT row, \"column\" FROM import_issues ORDER BY row")).all()
+        issues = conn.execute(text('SELECT row, "column" FROM import_issues ORDER BY row')).all()
     assert tuple(row) == (13, 12000, "about", "attacked", 3, "table", "confirmed", "import:tester", "Douma",
                           "convoys_semicolon_dmy.csv")  # fmt: skip
     assert list(orgs) == ["ICRC", "SARC"]
@@ -88,7 +90,9 @@ def test_same_file_twice_adds_nothing(store_url: str, tmp_path: Path) -> None:
     assert _count(store_url, Fact) == 3
 
 
-def test_failed_import_leaves_store_exactly_as_it_was(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_import_leaves_store_exactly_as_it_was(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_import(load_file(TABLES / "besieged_utf16.csv"), user="a")
     before = _snapshot(store_url)
 
@@ -112,7 +116,11 @@ def test_acled_style_update_and_retraction(store_url: str) -> None:
     with write_engine(store_url).connect() as conn:
         facts = dict(conn.execute(select(Fact.external_id, Fact.killed)).all())
         retracted = conn.execute(select(Fact.external_id).where(Fact.retracted.is_(True))).scalars().all()
-        change = conn.execute(select(FactChange.action, FactChange.before, FactChange.after).where(FactChange.action == "update")).one()
+        change = conn.execute(
+            select(FactChange.action, FactChange.before, FactChange.after).where(
+                FactChange.action == "update"
+            )
+        ).one()
     assert facts == {"acled:1": 3, "acled:2": 6, "acled:3": 7}
     assert retracted == ["acled:3"]
     assert change.before["killed"] == 5 and change.after["killed"] == 6
@@ -125,7 +133,9 @@ def test_unknown_place_added_unverified_under_its_admin_area(store_url: str) -> 
     assert summary.added == 1 and summary.places_added == 1
     with write_engine(store_url).connect() as conn:
         place = conn.execute(
-            text("SELECT p.verified, p.origin, p.lat, q.pcode FROM places p JOIN places q ON q.id = p.parent_id WHERE p.name = 'Beit Nayem'")
+            text(
+                "SELECT p.verified, p.origin, p.lat, q.pcode FROM places p JOIN places q ON q.id = p.parent_id WHERE p.name = 'Beit Nayem'"
+            )
         ).one()
     assert tuple(place) == (0, "row", 33.52, "SY03")
 
@@ -134,7 +144,11 @@ def test_known_place_resolved_through_aliases(store_url: str) -> None:
     summary = write_import(load_file(TABLES / "tolls_cp1256_tab.csv"), user="a")
     assert summary.places_added == 0  # الغوطة الشرقية and دوما are in the built-in gazetteer
     with write_engine(store_url).connect() as conn:
-        names = conn.execute(text("SELECT p.name FROM facts f JOIN places p ON p.id = f.place_id ORDER BY f.id")).scalars().all()
+        names = (
+            conn.execute(text("SELECT p.name FROM facts f JOIN places p ON p.id = f.place_id ORDER BY f.id"))
+            .scalars()
+            .all()
+        )
     assert [n.lower() for n in names] == ["eastern ghouta", "douma"]
 
 
@@ -143,7 +157,13 @@ def test_red_crescent_means_sarc_in_syria(store_url: str) -> None:
     record.sources = ["Syrian Arab Red Crescent", "Red Cross"]
     write_import(_result("orgs", [record]), user="a")
     with write_engine(store_url).connect() as conn:
-        names = conn.execute(
-            text("SELECT o.short_name FROM fact_organisations fo JOIN organisations o ON o.id = fo.organisation_id ORDER BY 1")
-        ).scalars().all()
+        names = (
+            conn.execute(
+                text(
+                    "SELECT o.short_name FROM fact_organisations fo JOIN organisations o ON o.id = fo.organisation_id ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert names == ["ICRC", "SARC"]

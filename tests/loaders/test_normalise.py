@@ -50,7 +50,9 @@ def test_vague_counts_keep_words_without_number() -> None:
     assert q.value is None and q.qualifier == "vague" and q.text == "dozens"
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [("abc", "is not a count"), ("-5", "negative"), ("70-50", "backwards")])
+@pytest.mark.parametrize(
+    ("raw", "fragment"), [("abc", "is not a count"), ("-5", "negative"), ("70-50", "backwards")]
+)
 def test_bad_counts_say_what_to_write(raw: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         parse_count(raw)

@@ -24,7 +24,11 @@ def test_convoy_tracker_with_title_row_semicolons_and_day_first_dates() -> None:
     assert first.date.value == dt.date(2018, 3, 9)
     assert first.place.name == "Douma" and first.place.admin1 == "Rural Damascus"
     assert first.organisations == ["ICRC", "SARC"]
-    assert (first.trucks.value, first.people_served.value, first.people_served.qualifier) == (13, 12000, "about")
+    assert (first.trucks.value, first.people_served.value, first.people_served.qualifier) == (
+        13,
+        12000,
+        "about",
+    )
     assert (first.outcome, first.outcome_tags) == ("attacked", ["attacked", "delivered"])
     assert first.event_ref == "C-0309" and first.provenance.row == 3
     assert result.records[2].people_served.value == 7200

@@ -1,0 +1,35 @@
+"""Access Monitor in the browser: ``streamlit run app.py`` (``make run`` also loads the demo data).
+
+Page config, the store brought to the current schema, then navigation over dashboard/pages.
+Plain-text titles only: icon names would make the browser fetch an icon font.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.data import store_label
+from db.migrate import upgrade
+
+PAGES = Path(__file__).resolve().parent / "dashboard" / "pages"
+
+st.set_page_config(page_title="Access Monitor", layout="wide")
+
+try:
+    upgrade()
+except Exception as exc:  # any failure here means no usable store: say which and stop
+    st.error(
+        f"Could not open or upgrade the store at {store_label()}: {exc}\n\n"
+        "Check DATABASE_URL (or that data/ is writable), then reload this page."
+    )
+    st.stop()
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "overview.py", title="Overview", default=True),
+        st.Page(PAGES / "data.py", title="Data", url_path="data"),
+    ]
+)
+navigation.run()

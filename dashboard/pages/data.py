@@ -1,0 +1,117 @@
+"""Data: what was imported and what went wrong, places to merge, and the table templates."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from loaders.layouts import Layout, layouts
+
+IMPORT_COLUMNS = {
+    "id": "import", "imported_at": "imported at (UTC)", "file_name": "file", "format": "format",
+    "kind": "kind",
+    "imported_by": "by", "rows_in": "rows in", "added": "added", "updated": "updated",
+    "duplicate": "duplicate", "skipped": "skipped", "rejected": "rejected", "retracted": "retracted",
+    "places_added": "new places",
+}  # fmt: skip
+
+
+def import_label(row: pd.Series) -> str:
+    when = pd.Timestamp(row["imported_at"]).strftime("%Y-%m-%d %H:%M")
+    return f"#{row['id']} {row['file_name']} ({when}, {row['rejected']} rejected, {row['skipped']} skipped)"
+
+
+def columns_csv(layout: Layout) -> str:
+    """Each column of a layout with whether it is required, its aliases and its help."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["column", "required", "type", "aliases", "help"])
+    for col in layout.columns:
+        required = "yes" if col.required else (f"at least one of '{col.one_of}'" if col.one_of else "no")
+        writer.writerow([col.name, required, col.type, "; ".join(col.aliases), col.help])
+    return buffer.getvalue()
+
+
+def show_imports() -> None:
+    st.subheader("Imports")
+    table = data.imports()
+    if table.empty:
+        st.info(
+            "No imports yet. `make run` loads the demo data; `python -m cli ingest FILE` imports your own "
+            "files (templates below)."
+        )
+        return
+    st.caption(f"{len(table)} import(s), newest first. Each file's rows end up added, updated, duplicate, "
+               "skipped or rejected.")  # fmt: skip
+    st.dataframe(table[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS), hide_index=True, width="stretch")
+    rows = {int(r["id"]): import_label(r) for _, r in table.iterrows()}
+    chosen = st.selectbox("Issues of import", list(rows), format_func=rows.get, key="data_import_select")
+    show_issues(int(chosen), str(table.loc[table["id"] == chosen, "file_name"].iloc[0]))
+
+
+def show_issues(import_id: int, file_name: str) -> None:
+    issues = data.import_issues(import_id)
+    if issues.empty:
+        st.success(f"{file_name}: every row was stored; no issues.")
+        return
+    counts = issues["severity"].value_counts()
+    st.markdown(
+        " · ".join(f"**{counts.get(s, 0)}** {s}" for s in ("rejected", "skipped", "warning"))
+        + " — rejected rows were not stored: fix them in your file and import it again."
+    )
+    st.dataframe(issues, hide_index=True, width="stretch")
+    st.download_button(
+        "Download these issues (CSV)", data.csv_bytes(issues.assign(file=file_name)),
+        file_name=f"import-{import_id}-issues.csv", mime="text/csv", key="data_issues_download",
+    )  # fmt: skip
+
+
+def show_unverified_places() -> None:
+    st.subheader("Unverified places")
+    places = data.unverified_places()
+    if places.empty:
+        st.caption("Every place in the store is a known gazetteer place.")
+        return
+    st.caption(
+        f"{len(places)} place(s) were added from rows because no known place matched their name, "
+        "p-code or admin areas. Their facts count already; merge each into the known place it means "
+        "(or import an OCHA COD gazetteer) so that totals do not split one town in two."
+    )
+    shown = places.rename(columns={"id": "place id", "facts": "facts", "first_seen_in": "first seen in"})
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def show_templates() -> None:
+    st.subheader("Table templates")
+    st.caption("Start a file from a template: the header row names the columns Access Monitor reads.")
+    for kind, layout in layouts().items():
+        with st.expander(f"{kind.value.replace('_', ' ')}: {layout.description}"):
+            left, right = st.columns(2)
+            left.download_button(
+                "Template (CSV)", layout.template_csv(), file_name=f"{kind.value}_template.csv",
+                mime="text/csv", key=f"data_template_{kind.value}",
+            )  # fmt: skip
+            right.download_button(
+                "Column guide (CSV)", columns_csv(layout), file_name=f"{kind.value}_columns.csv",
+                mime="text/csv", key=f"data_columns_{kind.value}",
+            )  # fmt: skip
+            guide = pd.read_csv(io.StringIO(columns_csv(layout)), dtype=str, keep_default_na=False)
+            st.dataframe(guide, hide_index=True, width="stretch")
+
+
+st.title("Data")
+counts = data.store_counts()
+cols = st.columns(5)
+cols[0].metric("Convoy rows", f"{counts.get('convoy', 0):,}")
+cols[1].metric("Besieged observations", f"{counts.get('besieged_population', 0):,}")
+cols[2].metric("Toll reports", f"{counts.get('civilian_toll', 0):,}")
+cols[3].metric("Imports", f"{counts.get('imports', 0):,}")
+cols[4].metric("Places", f"{counts.get('places', 0):,}")
+show_imports()
+show_unverified_places()
+show_templates()
+st.caption(f"Store: {data.store_label()}")

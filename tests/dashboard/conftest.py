@@ -1,0 +1,60 @@
+"""Dashboard fixtures: temp-file SQLite stores (never the live data/ store), empty or demo-like.
+
+The demo-like store is filled the real way: small CSVs in the project's table layouts, read by
+loaders.registry.load_file and stored by db.writer.write_import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from db.engine import dispose_all
+from db.migrate import forget, upgrade
+from tests.dashboard.seed import SEED_FILES, Store, import_csv
+
+
+def _reset(url: str) -> None:
+    forget(url)
+    dispose_all()
+    st.cache_data.clear()
+
+
+def _seed(folder: Path) -> Store:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "store.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    summaries = {name: import_csv(folder, name, text, url) for name, text in SEED_FILES.items()}
+    _reset(url)
+    return Store(url, path, summaries)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Built once; tests only read it (the app never writes except migrations, already applied)."""
+    return _seed(tmp_path_factory.mktemp("seeded"))
+
+
+def _use(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    _reset(store_url)
+
+
+@pytest.fixture
+def seeded_store(seeded_template: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    _use(seeded_template.url, monkeypatch)
+    yield seeded_template
+    _reset(seeded_template.url)
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    path = tmp_path / "empty.db"
+    url = f"sqlite:///{path}"
+    _use(url, monkeypatch)
+    yield Store(url, path, {})
+    _reset(url)

@@ -1,0 +1,113 @@
+"""Chart definitions, checked through fig.data and fig.layout (never pixels)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import charts
+from dashboard.filters import OverviewFilters, week_label, week_options
+from db.queries import OUTCOMES
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    """Three weeks in the shape of db.queries.weekly_overview."""
+    weeks = [dt.date(2018, 2, 26), dt.date(2018, 3, 5), dt.date(2018, 3, 12)]
+    out = pd.DataFrame(
+        {
+            "week": weeks,
+            "convoys": [1, 3, 1],
+            "trucks": [20, 59, 13],
+            "people_served": [4000, 33500, 0],
+            "besieged_low": [433000, 393000, 390000],
+            "besieged_high": [433000, 393000, 400000],
+            "killed_low": [300, 940, 0],
+            "killed_high": [300, 1000, 0],
+            "injured_low": [1200, 3000, 0],
+            "injured_high": [1200, 3500, 0],
+            "toll_sources": [1, 2, 0],
+        }
+    )
+    for outcome in OUTCOMES:
+        out[outcome] = 0
+    out["delivered"] = [1, 1, 1]
+    out["items_removed"] = [0, 1, 0]
+    out["blocked"] = [0, 1, 0]
+    return out
+
+
+def test_trend_lines_one_trace_per_metric(frame: pd.DataFrame) -> None:
+    fig = charts.trend_lines(frame, "trucks")
+    assert len(fig.data) == 1
+    assert fig.data[0].name == "Trucks"
+    assert list(fig.data[0].x) == ["2018-W09", "2018-W10", "2018-W11"]
+    assert list(fig.data[0].y) == [20, 59, 13]
+    assert fig.layout.title.text == "Trucks per week"
+
+    two = charts.trend_lines(frame, ["trucks", "convoys"], title="Both")
+    assert [t.name for t in two.data] == ["Trucks", "Convoys"]
+    assert list(two.data[1].y) == [1, 3, 1]
+    assert two.layout.title.text == "Both"
+
+
+def test_convoys_by_outcome_bar_stacks_only_outcomes_that_occur(frame: pd.DataFrame) -> None:
+    fig = charts.convoys_by_outcome_bar(frame)
+    assert fig.layout.barmode == "stack"
+    assert [t.type for t in fig.data] == ["bar"] * 3
+    assert [t.name for t in fig.data] == ["Delivered", "Items removed", "Blocked"]
+    by_name = {t.name: list(t.y) for t in fig.data}
+    assert by_name == {"Delivered": [1, 1, 1], "Items removed": [0, 1, 0], "Blocked": [0, 1, 0]}
+    # stacked heights add up to the convoys column
+    assert [sum(v) for v in zip(*by_name.values(), strict=True)] == frame["convoys"].tolist()
+    assert fig.data[0].marker.color == charts.OUTCOME_COLOURS["delivered"]
+
+
+def test_convoys_by_outcome_bar_says_when_there_are_none(frame: pd.DataFrame) -> None:
+    empty = frame.assign(**{o: 0 for o in OUTCOMES}, convoys=0)
+    fig = charts.convoys_by_outcome_bar(empty)
+    assert fig.data == ()
+    assert "no convoys" in fig.layout.title.subtitle.text
+
+
+def test_killed_range_band_has_low_and_filled_high(frame: pd.DataFrame) -> None:
+    fig = charts.killed_range_band(frame)
+    low, high = fig.data
+    assert (low.name, high.name) == ("low", "high")
+    assert list(low.y) == [300, 940, 0]
+    assert list(high.y) == [300, 1000, 0]
+    assert high.fill == "tonexty" and low.fill is None
+    # the number of sources behind each week rides along for the hover, and the subtitle says it
+    assert list(high.customdata) == [1, 2, 0]
+    assert "sources per week: 0–2" in fig.layout.title.subtitle.text
+    assert "never summed" in fig.layout.title.subtitle.text
+
+
+def test_injured_and_besieged_bands(frame: pd.DataFrame) -> None:
+    injured = charts.injured_range_band(frame)
+    assert list(injured.data[1].y) == [1200, 3500, 0]
+    besieged = charts.besieged_range_band(frame)
+    assert list(besieged.data[0].y) == [433000, 393000, 390000]
+    assert list(besieged.data[1].y) == [433000, 393000, 400000]
+    assert besieged.data[1].customdata is None  # no source counts for besieged figures
+    assert "latest figure per place" in besieged.layout.title.subtitle.text
+
+
+def test_number_formats() -> None:
+    assert charts.format_count(12400) == "12,400"
+    assert charts.format_range(940, 1000) == "940–1,000"
+    assert charts.format_range(393000, 393000) == "393,000"
+
+
+def test_week_labels_and_options() -> None:
+    assert week_label(dt.date(2018, 3, 5)) == "2018-W10 (5–11 Mar 2018)"
+    assert week_label(dt.date(2018, 2, 26)) == "2018-W09 (26 Feb–4 Mar 2018)"
+    assert week_label(dt.date(2018, 12, 31)) == "2019-W01 (31 Dec 2018–6 Jan 2019)"
+    assert week_options(dt.date(2018, 2, 28), dt.date(2018, 3, 15)) == [
+        dt.date(2018, 3, 12), dt.date(2018, 3, 5), dt.date(2018, 2, 26),
+    ]  # fmt: skip
+    sentence = OverviewFilters(dt.date(2018, 3, 5), include_pending=True).describe()
+    assert sentence.startswith("Week 2018-W10 (5–11 Mar 2018), with up to 12 weeks of trend")
+    assert "pending" in sentence
