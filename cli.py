@@ -132,6 +132,37 @@ def cmd_places_import(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def cmd_places_unverified(_: argparse.Namespace) -> int:
+    from db.queries import unverified_places
+
+    frame = unverified_places()
+    if frame.empty:
+        out.print("No unverified places: every fact's place is in the gazetteer.")
+        return 0
+    table = Table(title="Places added from rows, not yet in the gazetteer")
+    for col in ("id", "name", "country", "parent", "facts", "first_seen_in"):
+        table.add_column(col)
+    for row in frame.itertuples():
+        table.add_row(
+            *(str(getattr(row, c)) for c in ("id", "name", "country", "parent", "facts", "first_seen_in"))
+        )
+    out.print(table)
+    out.print("Merge one into a known place with: python -m cli places merge ID TARGET_ID")
+    return 0
+
+
+def cmd_places_merge(args: argparse.Namespace) -> int:
+    from db.curation import CurationError, merge_place
+
+    try:
+        moved = merge_place(args.source, args.target, user=_user(args))
+    except CurationError as exc:
+        console.print(f"[red]not merged:[/red] {exc}", highlight=False)
+        return 1
+    out.print(f"Merged place {args.source} into {args.target}: {moved} fact(s) moved.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from db.queries import store_counts
 
@@ -173,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     pimport.add_argument("paths", nargs="+", type=Path)
     pimport.add_argument("--country", help="ISO3 code when the p-codes do not tell")
     pimport.set_defaults(func=cmd_places_import)
+    places_sub.add_parser("unverified", help="list places added from rows").set_defaults(
+        func=cmd_places_unverified
+    )
+    pmerge = places_sub.add_parser("merge", help="merge an unverified place into a known one")
+    pmerge.add_argument("source", type=int, help="id of the place to merge (see 'places unverified')")
+    pmerge.add_argument("target", type=int, help="id of the known place it is")
+    pmerge.set_defaults(func=cmd_places_merge)
 
     demo = sub.add_parser("demo", help="load the demo dataset into an empty store")
     demo.add_argument("--force", action="store_true", help="load even if the store holds facts")

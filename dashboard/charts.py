@@ -42,7 +42,7 @@ def format_count(value: int) -> str:
 
 def format_range(low: int, high: int) -> str:
     """'940–1,000', or one number when both ends agree."""
-    return f"{int(low) + int(high):,}"
+    return format_count(low) if int(low) == int(high) else f"{int(low):,}–{int(high):,}"
 
 
 def _weeks(frame: pd.DataFrame) -> list[str]:
@@ -50,6 +50,7 @@ def _weeks(frame: pd.DataFrame) -> list[str]:
 
 
 def _layout(fig: go.Figure, title: str, subtitle: str | None = None, y_title: str = "") -> go.Figure:
+    top = _top(fig)
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle or ""}},
         height=HEIGHT,
@@ -60,7 +61,20 @@ def _layout(fig: go.Figure, title: str, subtitle: str | None = None, y_title: st
         xaxis={"type": "category", "title": ""},
         yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ",d"},
     )
+    if top < 5:
+        # Counts are whole: small ranges would otherwise get ticks at 0.5 that print as duplicate 1s.
+        fig.update_yaxes(dtick=1, range=[0, max(top, 1) * 1.1])
     return fig
+
+
+def _top(fig: go.Figure) -> float:
+    """The highest point drawn: per-week sums for stacked bars, else the highest value of any trace."""
+    series = [list(t.y) for t in fig.data if t.y is not None]
+    if not series:
+        return 0
+    if fig.layout.barmode == "stack":
+        return max(sum(values) for values in zip(*series, strict=False))
+    return max(max(values, default=0) for values in series)
 
 
 def trend_lines(frame: pd.DataFrame, metric: str | Sequence[str], title: str | None = None) -> go.Figure:

@@ -1,7 +1,8 @@
 """The dashboard's only door to the store: cached wrappers around db.queries, plus CSV exports.
 
-Every cached function is keyed by the store URL and the latest import id, so pointing the app at
-another store or importing a file shows at once; the short TTL catches the rest (reviews, merges).
+Every cached function is keyed by the store URL and its data version (imports, fact changes,
+places, merges), so pointing the app at another store, importing a file or merging a place shows at
+once; the short TTL is a safety net.
 Pages call these functions and never open sessions or write SQL.
 """
 
@@ -21,13 +22,13 @@ TTL_SECONDS = 60
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-# (store URL, latest import id): what identifies the store's current content for caching.
-StoreKey = tuple[str, int | None]
+# (store URL, data version): what identifies the store's current content for caching.
+StoreKey = tuple[str, str]
 
 
 def store_key() -> StoreKey:
     url = database_url()
-    return url, queries.latest_import_id(url)
+    return url, queries.data_version(url)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -58,6 +59,16 @@ def _unverified_places(key: StoreKey) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _store_counts(key: StoreKey) -> dict[str, int]:
     return queries.store_counts(key[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _latest_activity(key: StoreKey) -> dt.date | None:
+    return queries.latest_activity(key[0])
+
+
+def latest_activity() -> dt.date | None:
+    """The last date with a convoy or toll: the Overview's default week."""
+    return _latest_activity(store_key())
 
 
 def data_range() -> tuple[dt.date, dt.date] | None:

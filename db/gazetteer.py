@@ -50,7 +50,7 @@ class PlaceIndex:
             Place.lat, Place.lon, Place.verified, Place.origin, Place.merged_into_id,
         ]  # fmt: skip
         for row in conn.execute(select(*cols)):
-            index._remember(_Entry(*row))
+            index._remember(_Entry(*row))  # type: ignore[arg-type]  # columns match _Entry's fields
         for place_id, key in conn.execute(select(PlaceName.place_id, PlaceName.key)):
             index.by_key[key].add(place_id)
             index.keys_of[place_id].add(key)
@@ -180,7 +180,11 @@ def upsert_places(
         names = [rec.name, *rec.alt_names]
         existing = index.by_pcode.get(rec.pcode.upper()) if rec.pcode else None
         if existing is None and not rec.pcode:
-            existing = index.resolve(PlaceRef(name=rec.name, country=rec.country))
+            # Without a p-code only the same name at the same level is the same place: Hodeidah
+            # city (no p-code) is not Hodeidah governorate.
+            found = index.resolve(PlaceRef(name=rec.name, country=rec.country, admin_level=rec.admin_level))
+            if found is not None and index.entries[found].admin_level == rec.admin_level:
+                existing = found
         if existing is None:
             place_id = index.add_place(
                 {

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import CompoundSelect, Select, and_, case, func, literal, or_, select
 
 from db import analytics
 from db.engine import read_engine
 from db.migrate import upgrade
-from db.models import Fact, FactOrganisation, Import, ImportIssue, Organisation, Place
+from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place
 from loaders.normalise.dates import week_start
 
 OUTCOMES = [
@@ -34,7 +34,7 @@ class Scope:
         return ["confirmed", "pending"] if self.include_pending else ["confirmed"]
 
 
-def _frame(stmt: Select, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
+def _frame(stmt: Select | CompoundSelect, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
     upgrade(url)
     with read_engine(url).connect() as conn:
         frame = pd.read_sql(stmt, conn)
@@ -274,7 +274,35 @@ def store_counts(url: str | None = None) -> dict[str, int]:
 
 
 def latest_import_id(url: str | None = None) -> int | None:
-    """The newest import's id, None for an empty store. The dashboard keys its cache on it."""
+    """The newest import's id, None for an empty store."""
     frame = _frame(select(func.max(Import.id).label("id")), url)
     value = frame["id"][0] if not frame.empty else None
     return None if value is None or pd.isna(value) else int(value)
+
+
+def data_version(url: str | None = None) -> str:
+    """A token that changes whenever what the dashboard shows may change: a new import, a fact
+    edited, reviewed, retracted or moved, a place added or merged. The dashboard keys its cache on it.
+    """
+    stmt = select(
+        select(func.max(Import.id)).scalar_subquery().label("imports"),
+        select(func.max(FactChange.id)).scalar_subquery().label("changes"),
+        select(func.max(Place.id)).scalar_subquery().label("places"),
+        select(func.count()).where(Place.merged_into_id.is_not(None)).scalar_subquery().label("merged"),
+    )
+    row = _frame(stmt, url).iloc[0]
+    return ":".join("-" if pd.isna(v) else str(int(v)) for v in row)
+
+
+def latest_activity(url: str | None = None) -> dt.date | None:
+    """The last date with a live convoy or civilian toll (the Overview's default week); falls back
+    to the last fact of any kind."""
+    active = select(func.max(Fact.date).label("last")).where(
+        Fact.retracted.is_(False), Fact.kind.in_(["convoy", "civilian_toll"])
+    )
+    frame = _frame(active, url)
+    value = frame["last"][0]
+    if value is None or pd.isna(value):
+        span = data_range(url)
+        return span[1] if span else None
+    return pd.to_datetime(value).date()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select, update
 
 from db.gazetteer import upsert_places
 from db.models import Setting
@@ -33,7 +33,7 @@ def seed_vocabularies(conn: Connection) -> bool:
     upsert_places(conn, gazetteer.builtin_places(), origin="builtin", import_id=None)
     upsert_organisations(conn, gazetteer.builtin_organisations())
     if current is None:
-        conn.execute(Setting.__table__.insert().values(key=_KEY, value=digest))
+        conn.execute(insert(Setting).values(key=_KEY, value=digest))
     else:
-        conn.execute(Setting.__table__.update().where(Setting.key == _KEY).values(value=digest))
+        conn.execute(update(Setting).where(Setting.key == _KEY).values(value=digest))
     return True

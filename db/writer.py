@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.gazetteer import PlaceIndex, upsert_places
@@ -270,7 +270,7 @@ def _link_orgs(
     replace: bool,
 ) -> None:
     if replace:
-        conn.execute(FactOrganisation.__table__.delete().where(FactOrganisation.fact_id == fact_id))
+        conn.execute(delete(FactOrganisation).where(FactOrganisation.fact_id == fact_id))
     rows = _org_rows(orgs, fact_id, rec, country)
     if rows:
         conn.execute(insert(FactOrganisation), rows)

@@ -203,7 +203,8 @@ def _cycles(places: list[PlaceRecord]) -> list[str]:
     parent_of = {(p.pcode or p.name): (p.parent_pcode or p.parent_name) for p in places}
     problems = []
     for place in places:
-        seen, key = set(), place.pcode or place.name
+        seen: set[str] = set()
+        key: str | None = place.pcode or place.name
         while key is not None and key not in seen:
             seen.add(key)
             key = parent_of.get(key)

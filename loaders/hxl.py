@@ -1,9 +1,10 @@
 """HXL-tagged CSV -> convoys, besieged populations or civilian tolls.
 
 The hashtag row may be any of the first five rows (usually row 2 under a text header, sometimes
-row 1 alone). Tags map to fields through ``vocab/hxl_tags.toml``, which also decides the fact
-kind of the whole file from the fields present and holds profiles for known datasets (HDX HAPI
-conflict events: monthly ACLED aggregates, of which only ``civilian_targeting`` rows are tolls).
+row 1 alone). Tags map to fields through ``vocab/hxl_tags.toml`` (matched in ``loaders.hxl_tags``),
+which also decides the fact kind of the whole file from the fields present and holds profiles for
+known datasets (HDX HAPI conflict events: monthly ACLED aggregates, of which only
+``civilian_targeting`` rows are tolls).
 
 Row numbers are the file's own row numbers (the hashtag row counts), so they match a spreadsheet.
 """
@@ -13,12 +14,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from loaders.hxl_tags import Column, fact_kind, find_tag_row, map_columns, match_profile, tag_vocab
 from loaders.normalise.countries import country_iso3
 from loaders.normalise.dates import AmbiguousDateOrder, DateOrder, infer_date_order, parse_date
 from loaders.normalise.numbers import parse_count
@@ -38,9 +38,6 @@ from loaders.records import (
 )
 from loaders.registry import Format, Head, sha256_file
 
-VOCAB = Path(__file__).parent / "vocab" / "hxl_tags.toml"
-TAG_ROW_SEARCH = 5
-_TAG = re.compile(r"^#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)$", re.IGNORECASE)
 _DATE_FIELDS = ("date", "date_start", "date_end", "date_reported")
 
 
@@ -50,97 +47,6 @@ class RowError(ValueError):
     def __init__(self, field: str, reason: str, value: str | None = None, skip: bool = False):
         super().__init__(reason)
         self.field, self.value, self.skip = field, value, skip
-
-
-@lru_cache(maxsize=1)
-def _vocab() -> dict[str, Any]:
-    with VOCAB.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def parse_tag(cell: str) -> tuple[str, frozenset[str]] | None:
-    """'#affected +killed' -> ('affected', {'killed'}); None when the cell is not an HXL tag."""
-    m = _TAG.match(cell.strip())
-    if not m:
-        return None
-    attrs = frozenset(a.strip().lower() for a in m.group(2).split("+") if a.strip())
-    return m.group(1).lower(), attrs
-
-
-def find_tag_row(rows: list[list[str]]) -> int | None:
-    """Index of the first of the first five rows where most non-empty cells are HXL tags."""
-    for index, row in enumerate(rows[:TAG_ROW_SEARCH]):
-        cells = [c for c in row if c.strip()]
-        if cells and sum(parse_tag(c) is not None for c in cells) * 2 > len(cells):
-            return index
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    index: int
-    tag: str
-    label: str  # "header (#tag)" for issues
-    field: str
-    alternate: bool
-    rule: dict[str, Any]
-
-
-def _rule_for(hashtag: str, attrs: frozenset[str]) -> dict[str, Any] | None:
-    best: tuple[int, dict[str, Any]] | None = None
-    for rule in _vocab()["tags"]:
-        tag, needed = parse_tag(rule["match"]) or ("", frozenset())
-        if tag != hashtag or not needed <= attrs or attrs & set(rule.get("unless", [])):
-            continue
-        if best is None or len(needed) > best[0]:
-            best = (len(needed), rule)
-    return best[1] if best else None
-
-
-def map_columns(tags: list[str], headers: list[str]) -> tuple[dict[str, list[Column]], list[str]]:
-    """Fields -> candidate columns (first choice first), and the disaggregated tags left unread."""
-    fields: dict[str, list[Column]] = {}
-    unread: list[str] = []
-    alternate, parts = set(_vocab()["alternate"]), set(_vocab()["disaggregation"])
-    for index, cell in enumerate(tags):
-        parsed = parse_tag(cell) if cell.strip() else None
-        rule = parsed and _rule_for(*parsed)
-        if not parsed or not rule:
-            continue
-        if parsed[1] & parts:
-            unread.append(cell.strip())
-            continue
-        header = headers[index] if index < len(headers) else ""
-        label = f"{header} ({cell.strip()})" if header else cell.strip()
-        fields.setdefault(rule["field"], []).append(
-            Column(index, cell.strip(), label, rule["field"], bool(parsed[1] & alternate), rule)
-        )
-    for columns in fields.values():
-        columns.sort(key=lambda c: (c.alternate, c.index))
-    return fields, unread
-
-
-def fact_kind(fields: dict[str, list[Column]]) -> FactKind | None:
-    """The file's fact kind from its fields (order documented in hxl_tags.toml), None if none."""
-    if "trucks" in fields:
-        return FactKind.CONVOY
-    if "killed" in fields or "injured" in fields:
-        return FactKind.TOLL
-    population = fields.get("population", [])
-    if population and ("status" in fields or any("status" in c.rule for c in population)):
-        return FactKind.BESIEGED
-    if "reached" in fields and "status" in fields:
-        return FactKind.CONVOY
-    return None
-
-
-def _profile(tags: list[str]) -> tuple[str | None, dict[str, Any]]:
-    """The known dataset (name, settings) whose required tags are all in the file."""
-    present = {parse_tag(t) for t in tags if t.strip()}
-    for name, profile in _vocab()["profiles"].items():
-        if all(parse_tag(t) in present for t in profile["requires"]):
-            return name, profile
-    return None, {}
 
 
 def detect(head: Head) -> int:
@@ -379,7 +285,7 @@ _BUILDERS = {FactKind.TOLL: _toll, FactKind.BESIEGED: _besieged, FactKind.CONVOY
 
 def _record(row: Row, ctx: FileContext, result: LoadResult) -> FactRecord:
     event_type = row.get("event_type")
-    if ctx.kind == FactKind.TOLL and (reason := _vocab()["skip_event_types"].get(fold(event_type))):
+    if ctx.kind == FactKind.TOLL and (reason := tag_vocab()["skip_event_types"].get(fold(event_type))):
         raise RowError("event_type", reason, event_type, skip=True)
     specific = _BUILDERS[ctx.kind](row, ctx)
     date, start, end = _period(row, ctx)
@@ -446,7 +352,7 @@ def load(path: Path, **options: Any) -> LoadResult:
     result = LoadResult(
         file=path.name, format=Format.HXL, sha256=sha256_file(path), rows_in=len(rows), encoding=encoding
     )
-    profile_name, profile = _profile(tags)
+    profile_name, profile = match_profile(tags)
     ctx = FileContext(kind, _date_order(rows, options.get("date_order"), path.name), profile, [])
     if options.get("source"):
         ctx.default_sources = _split(str(options["source"]))

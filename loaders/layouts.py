@@ -44,10 +44,10 @@ class Layout:
         found: dict[int, Column] = {}
         taken: set[str] = set()
         for pos, header in enumerate(headers):
-            col = lookup.get(fold(header))
-            if col and col.name not in taken:
-                found[pos] = col
-                taken.add(col.name)
+            match = lookup.get(fold(header))
+            if match and match.name not in taken:
+                found[pos] = match
+                taken.add(match.name)
         return found
 
     def missing(self, matched: dict[int, Column]) -> list[str]:
@@ -64,7 +64,7 @@ class Layout:
         return out
 
     def template_csv(self) -> str:
-        """A header row plus one help row, for the Import page's template download."""
+        """The header row alone: the template users fill in (the column guide carries the help)."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([c.name for c in self.columns])

@@ -60,7 +60,7 @@ class Loader(Protocol):
 def _loaders() -> dict[Format, Loader]:
     # Imported here so that the registry module stays importable while a loader is broken,
     # and the error names the loader instead of failing every import.
-    from loaders import acled, awsd, cod, daily_casualties, hxl, kika, tabular
+    from loaders import acled, awsd, cod, cod_geojson, daily_casualties, hxl, kika, tabular
 
     return {
         Format.TABLE_CSV: tabular.CSV_LOADER,
@@ -71,7 +71,7 @@ def _loaders() -> dict[Format, Loader]:
         Format.KIKA: kika,
         Format.DAILY_CASUALTIES: daily_casualties,
         Format.COD_PCODES: cod.PCODES_LOADER,
-        Format.COD_GEOJSON: cod.GEOJSON_LOADER,
+        Format.COD_GEOJSON: cod_geojson.GEOJSON_LOADER,
     }
 
 

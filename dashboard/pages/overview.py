@@ -32,8 +32,11 @@ if span is None:
     st.stop()
 
 weeks = week_options(*span)
+# Default: the latest week with convoys or tolls (a trailing besieged observation is no "news").
+active = data.latest_activity()
+default = weeks.index(week_start(active)) if active and week_start(active) in weeks else 0
 with st.sidebar:
-    week = st.selectbox("ISO week", weeks, index=0, format_func=week_label, key="overview_week")
+    week = st.selectbox("ISO week", weeks, index=default, format_func=week_label, key="overview_week")
     include_pending = st.checkbox(
         "include pending (unreviewed) facts",
         key="overview_include_pending",
@@ -53,26 +56,24 @@ this = trend.iloc[-1]
 previous = trend.iloc[-2] if len(trend) > 1 else None
 
 
-def _delta(col: str) -> str | None:
-    if previous is None:
-        return None
-    change = int(this[col]) - int(previous[col])
-    return f"{change:+,} vs previous week"
+def _metric(column: DeltaGenerator, label: str, col: str, help: str | None = None) -> None:
+    """A count with its change from the previous week (no arrow when nothing changed)."""
+    change = None if previous is None else int(this[col]) - int(previous[col])
+    column.metric(
+        label,
+        format_count(this[col]),
+        None if change is None else f"{change:+,} vs previous week",
+        delta_color="off",
+        delta_arrow="off" if change == 0 else "auto",
+        help=help,
+    )
 
 
 st.subheader(f"Week {week_label(filters.week)}{suffix}")
 row1 = st.columns(3)
-row1[0].metric(
-    "Convoys",
-    format_count(this["convoys"]),
-    _delta("convoys"),
-    delta_color="off",
-    help="Each convoy counted once, by its final outcome in this week.",
-)
-row1[1].metric("Trucks", format_count(this["trucks"]), _delta("trucks"), delta_color="off")
-row1[2].metric(
-    "People served", format_count(this["people_served"]), _delta("people_served"), delta_color="off"
-)
+_metric(row1[0], "Convoys", "convoys", "Each convoy counted once, by its final outcome in this week.")
+_metric(row1[1], "Trucks", "trucks", "Trucks of this week's convoys; a convoy without a truck count adds 0.")
+_metric(row1[2], "People served", "people_served", "A convoy without a people-served figure adds 0.")
 row2 = st.columns(3)
 row2[0].metric(
     "People besieged",

@@ -76,7 +76,10 @@ def country_iso3(name: str | None) -> str | None:
         found = pycountry.countries.get(numeric=text.zfill(3))
         return found.alpha_3 if found else None
     if len(text) in (2, 3) and text.isalpha():
-        found = pycountry.countries.get(**{"alpha_2" if len(text) == 2 else "alpha_3": text.upper()})
+        code = text.upper()
+        found = (
+            pycountry.countries.get(alpha_2=code) if len(code) == 2 else pycountry.countries.get(alpha_3=code)
+        )
         if found:
             return found.alpha_3
     try:

@@ -85,10 +85,11 @@ def browser_page() -> Iterator[object]:
     playwright_api = pytest.importorskip(
         "playwright.sync_api", reason="the playwright package is not installed"
     )
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
+    chromium = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    if chromium is None:
         pytest.skip("chromium not found: apt-get install -y chromium chromium-driver")
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
             page.set_default_timeout(TIMEOUT_MS)

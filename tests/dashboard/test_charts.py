@@ -46,6 +46,7 @@ def test_trend_lines_one_trace_per_metric(frame: pd.DataFrame) -> None:
     assert list(fig.data[0].x) == ["2018-W09", "2018-W10", "2018-W11"]
     assert list(fig.data[0].y) == [20, 59, 13]
     assert fig.layout.title.text == "Trucks per week"
+    assert fig.layout.yaxis.dtick is None  # large counts: plotly picks the ticks
 
     two = charts.trend_lines(frame, ["trucks", "convoys"], title="Both")
     assert [t.name for t in two.data] == ["Trucks", "Convoys"]
@@ -63,6 +64,8 @@ def test_convoys_by_outcome_bar_stacks_only_outcomes_that_occur(frame: pd.DataFr
     # stacked heights add up to the convoys column
     assert [sum(v) for v in zip(*by_name.values(), strict=True)] == frame["convoys"].tolist()
     assert fig.data[0].marker.color == charts.OUTCOME_COLOURS["delivered"]
+    # small counts get whole-number ticks, and the axis reaches the top of the tallest stack (3)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.range[1] >= 3
 
 
 def test_convoys_by_outcome_bar_says_when_there_are_none(frame: pd.DataFrame) -> None:

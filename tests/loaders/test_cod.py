@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders import cod
+from loaders import cod, cod_geojson
 from loaders.records import LoadError, LoadResult, PlaceRecord, Severity
 from loaders.registry import Format, detect_format, load_file, read_head
 
@@ -204,8 +204,8 @@ def test_geojson_without_pcodes_is_not_claimed(tmp_path):
     path.write_text(
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "x"}}]}'
     )
-    assert cod.GEOJSON_LOADER.detect(read_head(path)) == 0
-    result = cod.GEOJSON_LOADER.load(path)
+    assert cod_geojson.GEOJSON_LOADER.detect(read_head(path)) == 0
+    result = cod_geojson.GEOJSON_LOADER.load(path)
     assert result.rejected == 1 and "no p-code property" in result.issues[0].reason
 
 
@@ -213,7 +213,7 @@ def test_broken_json_raises_load_error(tmp_path):
     path = tmp_path / "bad.geojson"
     path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     with pytest.raises(LoadError, match="is not valid JSON"):
-        cod.GEOJSON_LOADER.load(path)
+        cod_geojson.GEOJSON_LOADER.load(path)
 
 
 # --------------------------------------------------------------------------- real files
@@ -272,4 +272,4 @@ def test_real_facts_files_are_not_claimed():
         path = SHARED / name
         if path.exists():
             head = read_head(path)
-            assert cod.PCODES_LOADER.detect(head) == 0 and cod.GEOJSON_LOADER.detect(head) == 0
+            assert cod.PCODES_LOADER.detect(head) == 0 and cod_geojson.GEOJSON_LOADER.detect(head) == 0

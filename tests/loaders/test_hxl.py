@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders import acled, hxl
+from loaders import acled, hxl, hxl_tags
 from loaders.records import DateValue, FactKind, LoadError, Precision, Qualifier, Severity
 from loaders.registry import Format, read_head
 
@@ -22,18 +22,18 @@ def _issues(result, severity):
 
 
 def test_parse_tag_ignores_order_case_and_spaces():
-    assert hxl.parse_tag("#Affected +killed+F") == ("affected", frozenset({"killed", "f"}))
-    assert hxl.parse_tag("#adm1 + name") == ("adm1", frozenset({"name"}))
-    assert hxl.parse_tag("# not a tag") is None
-    assert hxl.parse_tag("Date") is None
+    assert hxl_tags.parse_tag("#Affected +killed+F") == ("affected", frozenset({"killed", "f"}))
+    assert hxl_tags.parse_tag("#adm1 + name") == ("adm1", frozenset({"name"}))
+    assert hxl_tags.parse_tag("# not a tag") is None
+    assert hxl_tags.parse_tag("Date") is None
 
 
 def test_find_tag_row_in_first_five_rows():
-    assert hxl.find_tag_row([["#date", "#loc"], ["2020-01-01", "Douma"]]) == 0
-    assert hxl.find_tag_row([["Date", "Place"], ["#date", "#loc"]]) == 1
+    assert hxl_tags.find_tag_row([["#date", "#loc"], ["2020-01-01", "Douma"]]) == 0
+    assert hxl_tags.find_tag_row([["Date", "Place"], ["#date", "#loc"]]) == 1
     title = [["Convoys 2016"], ["Date", "Place", "Notes"], ["#date", "#loc", ""]]
-    assert hxl.find_tag_row(title) == 2
-    assert hxl.find_tag_row([["Date", "Place"], ["2020-01-01", "#hashtag in text"]]) is None
+    assert hxl_tags.find_tag_row(title) == 2
+    assert hxl_tags.find_tag_row([["Date", "Place"], ["2020-01-01", "#hashtag in text"]]) is None
 
 
 def test_tag_matching_picks_most_specific_rule_and_alternates():
@@ -45,7 +45,7 @@ def test_tag_matching_picks_most_specific_rule_and_alternates():
         "#adm1+code",
         "#affected+killed+f",
     ]
-    fields, unread = hxl.map_columns(tags, [])
+    fields, unread = hxl_tags.map_columns(tags, [])
     assert [c.index for c in fields["loc_name"]] == [0]
     assert [c.index for c in fields["origin"]] == [1]
     assert [c.index for c in fields["adm1_name"]] == [3, 2]  # provider name is the second choice
