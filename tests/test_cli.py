@@ -1,0 +1,61 @@
+"""The command line as a scheduled job uses it: exit codes, summary table, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cli
+
+TABLES = Path(__file__).resolve().parent / "fixtures" / "inputs" / "tables"
+
+
+def test_ingest_prints_summary_and_rejects(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--user", "amal", "ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Import summary" in out and "convoys_semicolon_dmy.csv" in out
+    assert "2 row(s) rejected" in out
+    assert "row 6, column 'trucks': 'abc' is not a count" in out
+    # The same file again: recognised, nothing added.
+    assert cli.main(["ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0
+    assert "already imported" in capsys.readouterr().out
+
+
+def test_refused_file_exits_1_with_the_reason(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(
+        ["ingest", str(TABLES / "convoys_ambiguous_dates.csv"), str(TABLES / "besieged_utf16.csv")]
+    )
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "refused" in out and "--date-order dmy" in out
+    assert "besieged_utf16.csv" in out and "imported" in out  # the good file still landed
+    assert cli.main(["ingest", "--date-order", "mdy", str(TABLES / "convoys_ambiguous_dates.csv")]) == 0
+
+
+def test_places_import_refuses_fact_files(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["places", "import", str(TABLES / "besieged_utf16.csv")]) == 1
+    assert "not a gazetteer" in capsys.readouterr().out
+
+
+def test_demo_loads_once(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "convoys.csv" in out and "tolls.csv" in out and "refused" not in out
+    assert cli.main(["demo"]) == 0
+    assert "already holds facts" in capsys.readouterr().out
+
+
+def test_places_unverified_and_merge(
+    store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table = tmp_path / "tolls.csv"
+    table.write_text(
+        "period_start,place,admin1,killed,sources\n2018-03-01,Dooma,Rural Damascus,4,SOHR\n", encoding="utf-8"
+    )
+    assert cli.main(["ingest", str(table)]) == 0
+    capsys.readouterr()
+    assert cli.main(["places", "unverified"]) == 0
+    listing = capsys.readouterr().out
+    assert "Dooma" in listing and "places merge" in listing
+    assert cli.main(["places", "merge", "999999", "1"]) == 1
