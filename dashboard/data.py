@@ -96,6 +96,23 @@ def unverified_places() -> pd.DataFrame:
     return _unverified_places(store_key())
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _known_places(key: StoreKey) -> pd.DataFrame:
+    return queries.known_places(key[0])
+
+
+def known_places() -> pd.DataFrame:
+    """Verified places to merge into: id, name, admin_level, parent, country."""
+    return _known_places(store_key())
+
+
+def merge_place(source_id: int, target_id: int, user: str) -> int:
+    """Merge an unverified place into a known one (db.curation); returns the facts moved."""
+    from db.curation import merge_place as merge
+
+    return merge(source_id, target_id, user=user, url=database_url())
+
+
 def store_counts() -> dict[str, int]:
     """Live facts per kind, plus 'imports' and 'places'."""
     return _store_counts(store_key())

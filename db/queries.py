@@ -306,3 +306,15 @@ def latest_activity(url: str | None = None) -> dt.date | None:
         span = data_range(url)
         return span[1] if span else None
     return pd.to_datetime(value).date()
+
+
+def known_places(url: str | None = None) -> pd.DataFrame:
+    """Verified gazetteer places a row's place can be merged into: id, name, admin_level, parent, country."""
+    parent = Place.__table__.alias("parent")
+    stmt = (
+        select(Place.id, Place.name, Place.admin_level, parent.c.name.label("parent"), Place.country)
+        .outerjoin(parent, parent.c.id == Place.parent_id)
+        .where(Place.verified.is_(True), Place.merged_into_id.is_(None))
+        .order_by(Place.name, Place.id)
+    )
+    return _frame(stmt, url)

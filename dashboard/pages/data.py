@@ -83,6 +83,39 @@ def show_unverified_places() -> None:
     )
     shown = places.rename(columns={"id": "place id", "facts": "facts", "first_seen_in": "first seen in"})
     st.dataframe(shown, hide_index=True, width="stretch")
+    show_merge_form(places)
+
+
+def place_label(row: pd.Series) -> str:
+    parent = f", in {row['parent']}" if isinstance(row.get("parent"), str) else ""
+    return f"{row['name']}{parent} ({row.get('country') or '?'}, id {row['id']})"
+
+
+def show_merge_form(places: pd.DataFrame) -> None:
+    known = data.known_places()
+    sources = {int(r["id"]): place_label(r) for _, r in places.iterrows()}
+    targets = {int(r["id"]): place_label(r) for _, r in known.iterrows()}
+    with st.form("data_merge_form"):
+        source = st.selectbox(
+            "Unverified place", list(sources), format_func=sources.get, key="data_merge_source"
+        )
+        target = st.selectbox(
+            "is the known place", list(targets), format_func=targets.get, key="data_merge_target",
+            index=None, placeholder="type to search the gazetteer",
+        )  # fmt: skip
+        submitted = st.form_submit_button("Merge")
+    if submitted:
+        if target is None:
+            st.warning("Choose the known place first.")
+            return
+        from db.curation import CurationError
+
+        try:
+            moved = data.merge_place(int(source), int(target), user="dashboard")
+        except CurationError as exc:
+            st.error(f"Not merged: {exc}")
+            return
+        st.success(f"Merged {sources[source]} into {targets[target]}: {moved} fact(s) moved.")
 
 
 def show_templates() -> None:

@@ -185,3 +185,22 @@ def test_headline_equals_last_row_of_the_trend(seeded_store: Store, week: dt.dat
     trend = queries.weekly_overview(week, 12, url=seeded_store.url).iloc[-1]
     headline = queries.week_headline(week, url=seeded_store.url)
     assert {k: int(trend[k]) for k in headline} == headline
+
+
+def test_data_page_merges_an_unverified_place(seeded_store: Store) -> None:
+    from db.queries import known_places, unverified_places
+
+    unverified = unverified_places(seeded_store.url)
+    assert not unverified.empty
+    source = int(unverified["id"][0])
+    known = known_places(seeded_store.url)
+    target = int(known.loc[known["name"] == "Douma", "id"].iloc[0])
+    at = _app()
+    at.switch_page(DATA_PAGE).run()
+    at.selectbox(key="data_merge_source").set_value(source)
+    at.selectbox(key="data_merge_target").set_value(target)
+    merge = next(b for b in at.button if b.label == "Merge")
+    merge.click().run()
+    assert not at.exception
+    assert any("fact(s) moved" in s.value for s in at.success)
+    assert source not in set(unverified_places(seeded_store.url)["id"])
