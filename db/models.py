@@ -243,6 +243,20 @@ class FactChange(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
 
 
+class Document(Base):
+    """The text of an imported report (prose), so a fact's character span can be shown in place."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    content_type: Mapped[str] = mapped_column(String(50))  # text/plain, text/html, application/pdf ...
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Setting(Base):
     """Small key/value state, e.g. the hash of the built-in gazetteer last seeded."""
 

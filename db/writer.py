@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 
 from db.gazetteer import PlaceIndex, upsert_places
 from db.migrate import upgrade
-from db.models import QUANTITIES, Fact, FactChange, FactOrganisation, Import, ImportIssue, Place
+from db.models import QUANTITIES, Document, Fact, FactChange, FactOrganisation, Import, ImportIssue, Place
 from db.organisations import OrganisationIndex
 from loaders.records import FactRecord, Issue, LoadResult, Severity
 
 CHUNK = 2000
-STRUCTURED_METHODS = {"table", "hxl", "acled", "json"}
+STRUCTURED_METHODS = {"table", "hxl", "acled", "json"}  # "text" (prose extraction) waits for review
 Progress = Callable[[int, int], None]
 
 
@@ -88,6 +88,7 @@ def write_import(
                 return _already(summary, previous, result)
             import_id = _insert_import(conn, result, user)
             summary.import_id = import_id
+            _write_document(conn, result, import_id)
             _write_places(conn, result, import_id, summary)
             _write_facts(conn, result, import_id, user, summary, progress)
             if retract_missing:
@@ -143,6 +144,17 @@ def _insert_import(conn: Connection, result: LoadResult, user: str) -> int:
         )
         .returning(Import.id)
     ).scalar_one()  # fmt: skip
+
+
+def _write_document(conn: Connection, result: LoadResult, import_id: int) -> None:
+    if result.text is None:
+        return
+    conn.execute(
+        insert(Document).values(
+            import_id=import_id, title=result.title, publisher=result.publisher, published=result.published,
+            content_type=result.content_type or "text/plain", text=result.text,
+        )
+    )  # fmt: skip
 
 
 def _write_places(conn: Connection, result: LoadResult, import_id: int, summary: ImportSummary) -> None:

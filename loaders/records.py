@@ -158,6 +158,9 @@ class FactRecord:
     injured: Quantity = EMPTY
     victim_group: str = "civilians"  # civilians | aid_workers
     cumulative: bool = False  # "since the start of the offensive"
+    # text extraction: how the place and date were read from prose
+    location_parts: list[str] = field(default_factory=list)  # ["Douma", "eastern Ghouta"]
+    date_basis: str | None = None  # explicit | explicit_no_year+pubdate | relative_to_pubdate | pubdate | context
     # common
     external_id: str | None = None  # unique in its dataset, prefixed: "acled:SYR1234", "awsd:2044"
     event_ref: str | None = None  # one real-world event across rows (a convoy's status updates)
@@ -258,6 +261,8 @@ class LoadResult:
     publisher: str | None = None
     published: dt.date | None = None
     title: str | None = None
+    text: str | None = None  # a report's full text: fact spans index into it
+    content_type: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
