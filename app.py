@@ -26,10 +26,25 @@ except Exception as exc:  # any failure here means no usable store: say which an
     )
     st.stop()
 
+# (file, title, url path): the pages in menu order. A page file not written yet is left out, so
+# the menu only ever offers pages that exist.
+PAGE_LIST = [
+    ("overview.py", "Overview", "overview"),
+    ("convoys.py", "Convoys", "convoys"),
+    ("besieged.py", "Besieged populations", "besieged"),
+    ("tolls.py", "Civilian tolls", "tolls"),
+    ("map.py", "Map", "map"),
+    ("review.py", "Review", "review"),
+    ("documents.py", "Documents", "documents"),
+    ("import.py", "Import", "import"),
+    ("data.py", "Data", "data"),
+]
+
 navigation = st.navigation(
     [
-        st.Page(PAGES / "overview.py", title="Overview", default=True),
-        st.Page(PAGES / "data.py", title="Data", url_path="data"),
+        st.Page(PAGES / file, title=title, url_path=path, default=(file == "overview.py"))
+        for file, title, path in PAGE_LIST
+        if (PAGES / file).exists()
     ]
 )
 navigation.run()
