@@ -38,3 +38,6 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache tests/artifacts
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
