@@ -264,3 +264,18 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PlaceShape(Base):
+    """The boundary polygon of a place, from an imported OCHA COD GeoJSON layer (drawn on the Map page).
+
+    ``geojson`` is the feature's geometry as given (display simplifies it); ``source`` the file name.
+    """
+
+    __tablename__ = "place_shapes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), unique=True)
+    level: Mapped[int | None] = mapped_column(Integer)
+    geojson: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(500))

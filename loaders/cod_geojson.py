@@ -101,6 +101,7 @@ def _load_features(result: LoadResult, features: list[Any], country: str | None,
             continue
         place = _with_point(chain[-1], props, feature.get("geometry"), result)
         if collect.add(place, "PCODE", chain[:-1]):
+            _keep_shape(result, place, feature.get("geometry"))
             for key, kept in damaged:
                 result.add_issue(
                     row,
@@ -111,6 +112,12 @@ def _load_features(result: LoadResult, features: list[Any], country: str | None,
                     value=kept,
                 )
     collect.finish()
+
+
+def _keep_shape(result: LoadResult, place: PlaceRecord, geometry: Any) -> None:
+    """Polygons go to ``result.meta["shapes"]`` ({p-code: geometry}) for the Map page; points do not."""
+    if place.pcode and isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
+        result.meta.setdefault("shapes", {})[place.pcode] = geometry
 
 
 def _repair(props: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from db.engine import read_engine, write_engine
@@ -9,6 +10,7 @@ from db.gazetteer import PlaceIndex
 from db.migrate import current_revision, forget, head_revision, upgrade
 from loaders.gazetteer import builtin_organisations, builtin_places
 from loaders.records import PlaceRef
+from tests.conftest import on_postgres
 
 
 def test_upgrade_creates_schema_and_is_rerunnable(store_url: str) -> None:
@@ -25,6 +27,7 @@ def test_upgrade_creates_schema_and_is_rerunnable(store_url: str) -> None:
     assert places == len(builtin_places()) and orgs == len(builtin_organisations())
 
 
+@pytest.mark.skipif(on_postgres(), reason="SQLite connection settings")
 def test_sqlite_pragmas(store_url: str) -> None:
     upgrade(store_url)
     with write_engine(store_url).connect() as conn:

@@ -57,7 +57,7 @@ def test_all_shared_files_into_one_store(shared_data: Path, store_url: str) -> N
         hapi_unverified = conn.execute(
             text(
                 "SELECT count(*) FROM facts f JOIN places p ON p.id = f.place_id JOIN imports i ON i.id = f.import_id "
-                "WHERE i.format = 'hxl' AND p.verified = 0"
+                "WHERE i.format = 'hxl' AND NOT p.verified"
             )
         ).scalar_one()
     assert duma.name == "Douma" and duma.verified == 1 and abs(duma.lat - 33.57) < 0.01
