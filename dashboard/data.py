@@ -139,3 +139,95 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """Formula-safe CSV in UTF-8 with a BOM, so Excel shows Arabic names correctly."""
     return formula_safe(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+# ---- review and documents ----
+# Read wrappers around db.documents (cached like the rest) and the review writes (db.review).
+# Imports are local so this section stays self-contained at the end of the file.
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _pending_facts(key: StoreKey, kind: str | None, import_id: int | None) -> pd.DataFrame:
+    from db import documents
+
+    return documents.pending_facts(kind, import_id, key[0])
+
+
+def pending_facts(kind: str | None = None, import_id: int | None = None) -> pd.DataFrame:
+    """Pending facts to review, newest document first (columns as db.documents.pending_facts)."""
+    return _pending_facts(store_key(), kind, import_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _fact_detail(key: StoreKey, fact_id: int) -> dict | None:
+    from db import documents
+
+    return documents.fact_detail(fact_id, key[0])
+
+
+def fact_detail(fact_id: int) -> dict | None:
+    """Every column of one fact plus place, organisations, sources and its document's title."""
+    return _fact_detail(store_key(), fact_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _fact_history(key: StoreKey, fact_id: int) -> pd.DataFrame:
+    from db import documents
+
+    return documents.fact_history(fact_id, key[0])
+
+
+def fact_history(fact_id: int) -> pd.DataFrame:
+    """A fact's changes, one row per changed field: changed_at, changed_by, action, field, before, after."""
+    return _fact_history(store_key(), fact_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _imports_with_counts(key: StoreKey) -> pd.DataFrame:
+    from db import documents
+
+    return documents.imports_with_counts(key[0])
+
+
+def imports_with_counts() -> pd.DataFrame:
+    """Every import with publisher, published date and its facts counted by review status."""
+    return _imports_with_counts(store_key())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _document(key: StoreKey, import_id: int) -> dict | None:
+    from db import documents
+
+    return documents.document(import_id, key[0])
+
+
+def document(import_id: int) -> dict | None:
+    """A report's stored text and metadata; None for a table import."""
+    return _document(store_key(), import_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _document_facts(key: StoreKey, import_id: int) -> pd.DataFrame:
+    from db import documents
+
+    return documents.document_facts(import_id, key[0])
+
+
+def document_facts(import_id: int) -> pd.DataFrame:
+    """Every fact of one import in text order, with review status, span and a figures summary."""
+    return _document_facts(store_key(), import_id)
+
+
+def review_fact(fact_id: int, action: str, user: str, reason: str | None = None) -> bool:
+    """Confirm, reject or reopen one fact (db.review); False when it already had that status."""
+    from db import review
+
+    status = {"confirm": "confirmed", "reject": "rejected", "reopen": "pending"}[action]
+    return review.set_review_status(fact_id, status, user=user, reason=reason, url=database_url())
+
+
+def edit_fact(fact_id: int, changes: dict, user: str, confirm: bool = False) -> dict:
+    """Save an analyst's edits (db.review.edit_fact); returns the fields that changed."""
+    from db import review
+
+    return review.edit_fact(fact_id, changes, user=user, confirm=confirm, url=database_url())

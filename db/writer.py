@@ -168,6 +168,10 @@ def _write_places(conn: Connection, result: LoadResult, import_id: int, summary:
     summary.updated += counts["updated"]
     summary.duplicate += counts["unchanged"]
     summary.places_added += counts["added"]
+    if result.meta.get("shapes"):  # COD polygons, drawn on the Map page
+        from db.shapes import upsert_shapes
+
+        upsert_shapes(conn, result.meta["shapes"], result.file)
 
 
 def _fact_values(record: FactRecord, place_id: int, import_id: int, user: str) -> dict[str, Any]:

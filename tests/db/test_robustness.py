@@ -1,7 +1,7 @@
 """Crash safety and concurrency of the write path, driven through the real command line.
 
 - An ingest killed with SIGKILL at random moments leaves either the whole import or none of it,
-  and the SQLite file passes ``PRAGMA integrity_check``.
+  and on SQLite the file passes ``PRAGMA integrity_check``.
 - Four processes ingesting different files at once all commit (no "database is locked").
 """
 
@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import fresh_store_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACES = [
@@ -57,29 +59,32 @@ def _cli(args: list[str], url: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _check_store(db_path: Path) -> tuple[int, int]:
+def _check_store(url: str) -> tuple[int, int]:
     """Integrity ok, and every import's counts match the rows it owns. Returns (imports, facts)."""
-    conn = sqlite3.connect(db_path)
+    engine = create_engine(url)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        imports = conn.execute("SELECT id, added, rows_in, rejected FROM imports").fetchall()
-        for import_id, added, rows_in, rejected in imports:
-            facts = conn.execute("SELECT count(*) FROM facts WHERE import_id = ?", (import_id,)).fetchone()[0]
-            assert facts == added == rows_in - rejected, f"import {import_id} is partial"
-        orphans = conn.execute(
-            "SELECT count(*) FROM facts WHERE import_id NOT IN (SELECT id FROM imports)"
-        ).fetchone()
-        assert orphans[0] == 0
-        total = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
-        return len(imports), total
+        with engine.connect() as conn:
+            if url.startswith("sqlite"):
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            imports = conn.execute(text("SELECT id, added, rows_in, rejected FROM imports")).all()
+            for import_id, added, rows_in, rejected in imports:
+                facts = conn.execute(
+                    text("SELECT count(*) FROM facts WHERE import_id = :i"), {"i": import_id}
+                ).scalar()
+                assert facts == added == rows_in - rejected, f"import {import_id} is partial"
+            orphans = conn.execute(
+                text("SELECT count(*) FROM facts WHERE import_id NOT IN (SELECT id FROM imports)")
+            )
+            assert orphans.scalar() == 0
+            total = conn.execute(text("SELECT count(*) FROM facts")).scalar_one()
+            return len(imports), total
     finally:
-        conn.close()
+        engine.dispose()
 
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_no_partial_import(tmp_path: Path) -> None:
-    db_path = tmp_path / "store.db"
-    url = f"sqlite:///{db_path}"
+    url = fresh_store_url(tmp_path)
     assert _cli(["migrate"], url).wait(timeout=120) == 0
     rng = random.Random(20181)
     killed_mid_way = committed = 0
@@ -91,20 +96,19 @@ def test_sigkill_at_random_moments_leaves_no_partial_import(tmp_path: Path) -> N
             proc.send_signal(signal.SIGKILL)
             killed_mid_way += 1
         proc.wait(timeout=120)
-        imports, _ = _check_store(db_path)
+        imports, _ = _check_store(url)
         committed = imports
     assert killed_mid_way >= 5, "the kill schedule never hit a running import; make the file larger"
     assert committed < 20  # some runs really were cut off
 
 
 def test_four_concurrent_ingests_all_commit(tmp_path: Path) -> None:
-    db_path = tmp_path / "store.db"
-    url = f"sqlite:///{db_path}"
+    url = fresh_store_url(tmp_path)
     files = [_toll_file(tmp_path / f"t{n}.csv", rows=1500, seed=100 + n) for n in range(4)]
     procs = [_cli(["ingest", str(f)], url) for f in files]  # all four also race to create the schema
     results = [(p.wait(timeout=300), p.stderr.read().decode()) for p in procs]
     for code, err in results:
         assert code == 0, err
         assert "locked" not in err
-    imports, facts = _check_store(db_path)
+    imports, facts = _check_store(url)
     assert imports == 4 and facts == 6000

@@ -1,0 +1,307 @@
+"""Trend rules for the analytics pages and the Overview alerts: pure pandas, no SQL (db.trends feeds them).
+
+They build on db.analytics and keep its rules: convoys by final outcome, besieged figures carried
+forward with no town+enclave double count, tolls never summed across sources. The loops here run
+over groups (sources, places), never over the rows of the whole table.
+
+Definitions (the page help repeats them):
+- a convoy was *attempted* when its final outcome is anything but planned, postponed or underway
+  (it set off or was stopped); it *delivered* when the final outcome is delivered, partially
+  delivered or items removed (aid reached people, even with items taken out at a checkpoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from db import analytics
+from db.analytics import ParentMap
+
+OUTCOMES = [
+    "delivered", "partially_delivered", "items_removed", "blocked", "attacked", "aborted", "failed",
+    "postponed", "planned", "underway",
+]  # fmt: skip
+NOT_ATTEMPTED = ("planned", "postponed", "underway")
+DELIVERED = ("delivered", "partially_delivered", "items_removed")
+ALARMING = ("blocked", "attacked")
+TOLL_VALUES = ["killed_low", "killed_high", "injured_low", "injured_high"]
+TOLL_JUMP = 0.25  # a toll "up" when both ends of its band rose by more than this share
+
+
+def mondays(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The Monday of every ISO week touching [start, end], oldest first."""
+    first = start - dt.timedelta(days=start.weekday())
+    return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+
+
+def week_of(dates: pd.Series) -> pd.Series:
+    """The Monday of each date (a Series of datetime.date)."""
+    stamps = pd.to_datetime(dates)
+    return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
+
+
+# ---- containment, vectorised ---------------------------------------------------------------------
+
+
+def drop_contained_rows(frame: pd.DataFrame, by: Sequence[str], parents: ParentMap) -> pd.DataFrame:
+    """Rows left when a place is dropped wherever a place containing it has a row in the same group
+    (``by``, e.g. week or day and source): analytics.drop_contained for many groups at once."""
+    if frame.empty:
+        return frame
+    keys = [*by, "place_id"]
+    pairs = [(p, a) for p in frame["place_id"].unique() for a in analytics.ancestors(int(p), parents)]
+    if not pairs:
+        return frame
+    chains = pd.DataFrame(pairs, columns=["place_id", "ancestor"])
+    present = frame[keys].drop_duplicates()
+    hits = present.merge(chains, on="place_id").merge(
+        present.rename(columns={"place_id": "ancestor"}), on=[*by, "ancestor"]
+    )
+    dropped = hits[keys].drop_duplicates().assign(_drop=True)
+    flags = frame[keys].merge(dropped, on=keys, how="left")["_drop"]
+    return frame[flags.isna().to_numpy()]
+
+
+# ---- convoys --------------------------------------------------------------------------------------
+
+
+def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Final convoys per week. Columns: week, one per outcome, convoys, trucks, people_served,
+    attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was attempted), sources
+    (distinct files or reports behind the week)."""
+    out = pd.DataFrame({"week": list(weeks)})
+    if not final.empty:
+        frame = final.assign(week=week_of(final["date"]))
+        counts = frame.pivot_table(index="week", columns="outcome", values="convoy_key", aggfunc="count")
+        totals = frame.groupby("week").agg(
+            convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum"),
+            sources=("source", "nunique"),
+        )  # fmt: skip
+        out = out.merge(counts, left_on="week", right_index=True, how="left")
+        out = out.merge(totals, left_on="week", right_index=True, how="left")
+    for col in [*OUTCOMES, "convoys", "trucks", "people_served", "sources"]:
+        out[col] = out[col].fillna(0).astype("int64") if col in out else 0
+    out["attempted"] = out["convoys"] - out[list(NOT_ATTEMPTED)].sum(axis=1)
+    out["delivered_or_partial"] = out[list(DELIVERED)].sum(axis=1)
+    out["delivered_share"] = (out["delivered_or_partial"] / out["attempted"].where(out["attempted"] > 0)).round(3)
+    return out
+
+
+def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """Places by number of final convoys. Columns: place_id, place, convoys, attempted,
+    delivered_or_partial, blocked_or_attacked, trucks, people_served."""
+    cols = ["place_id", "place", "convoys", "attempted", "delivered_or_partial", "blocked_or_attacked",
+            "trucks", "people_served"]  # fmt: skip
+    if final.empty:
+        return pd.DataFrame(columns=cols)
+    frame = final.assign(
+        attempted=~final["outcome"].isin(NOT_ATTEMPTED),
+        delivered_or_partial=final["outcome"].isin(DELIVERED),
+        blocked_or_attacked=final["outcome"].isin(ALARMING),
+    )
+    out = frame.groupby(["place_id", "place"], as_index=False).agg(
+        convoys=("convoy_key", "count"), attempted=("attempted", "sum"),
+        delivered_or_partial=("delivered_or_partial", "sum"), blocked_or_attacked=("blocked_or_attacked", "sum"),
+        trucks=("trucks", "sum"), people_served=("people_served", "sum"),
+    )  # fmt: skip
+    for col in cols[2:]:
+        out[col] = out[col].fillna(0).astype("int64")
+    return out.sort_values(["convoys", "place"], ascending=[False, True]).head(limit).reset_index(drop=True)
+
+
+# ---- besieged populations ---------------------------------------------------------------------------
+
+
+def _per_place_date(obs: pd.DataFrame) -> pd.DataFrame:
+    """One row per place and observation date, as analytics.besieged_at reads them."""
+    return obs.groupby(["place_id", "date"], as_index=False).agg(
+        lifted=("status", lambda s: bool((s == "lifted").all())),
+        pop_low=("pop_low", "min"),
+        pop_high=("pop_high", "max"),
+        sources=("date", "size"),
+    )
+
+
+def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: ParentMap) -> pd.DataFrame:
+    """Each place's figure at the end (Sunday) of every week, carried forward; lifted sieges and
+    places inside a place with its own figure left out (analytics.besieged_at for every week at once).
+    Columns: week, place_id, as_of, pop_low, pop_high, sources."""
+    cols = ["week", "place_id", "as_of", "pop_low", "pop_high", "sources"]
+    if obs.empty or not weeks:
+        return pd.DataFrame(columns=cols)
+    per = _per_place_date(obs)
+    per["as_of"] = per["date"]
+    per["date"] = pd.to_datetime(per["date"])
+    grid = pd.DataFrame({"week": list(weeks)}).merge(per[["place_id"]].drop_duplicates(), how="cross")
+    grid["date"] = pd.to_datetime(grid["week"]) + pd.Timedelta(days=6)
+    merged = pd.merge_asof(
+        grid.sort_values("date"), per.sort_values("date"), on="date", by="place_id", direction="backward"
+    )
+    merged = merged[merged["as_of"].notna() & ~merged["lifted"].astype("boolean").fillna(True)]
+    merged = drop_contained_rows(merged, ["week"], parents)
+    return merged[cols].sort_values(["week", "place_id"]).reset_index(drop=True)
+
+
+def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Total people besieged per week: columns week, besieged_low, besieged_high, places."""
+    out = pd.DataFrame({"week": list(weeks)})
+    if not by_week.empty:
+        totals = by_week.groupby("week").agg(
+            besieged_low=("pop_low", "sum"), besieged_high=("pop_high", "sum"), places=("place_id", "count")
+        )
+        out = out.merge(totals, left_on="week", right_index=True, how="left")
+    for col in ("besieged_low", "besieged_high", "places"):
+        out[col] = out[col].fillna(0).astype("int64") if col in out else 0
+    return out
+
+
+def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
+    """The current table at ``day``: place, pop_low, pop_high, as_of, status, sources (names),
+    besieging_party, place_id; contained places and lifted sieges left out; largest first."""
+    cols = ["place", "pop_low", "pop_high", "as_of", "status", "sources", "besieging_party", "place_id"]
+    current = analytics.besieged_at(obs, day, parents)
+    if current.empty:
+        return pd.DataFrame(columns=cols)
+    rows = obs.merge(current[["place_id", "as_of"]], left_on=["place_id", "date"], right_on=["place_id", "as_of"])
+    detail = rows.groupby("place_id").agg(
+        place=("place", "first"),
+        sources=("source", lambda s: ", ".join(sorted(set(s.dropna())))),
+        besieging_party=("besieging_party", lambda s: ", ".join(sorted(set(s.dropna())))),
+    )
+    out = current.drop(columns="sources").merge(detail, left_on="place_id", right_index=True)
+    for col in ("pop_low", "pop_high"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out = out.sort_values(["pop_high", "place"], ascending=[False, True])
+    return out[cols].reset_index(drop=True)
+
+
+def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.DataFrame:
+    """Places besieged in ``week`` that were not before it: first observation, or the one before the
+    week said "lifted". A place inside an enclave already besieged (or newly besieged the same week)
+    is left out. Columns: place_id, place, date, pop_low, pop_high."""
+    cols = ["place_id", "place", "date", "pop_low", "pop_high"]
+    end = week + dt.timedelta(days=6)
+    this_week = obs[(obs["date"] >= week) & (obs["date"] <= end)] if not obs.empty else obs
+    if this_week.empty:
+        return pd.DataFrame(columns=cols)
+    before = _per_place_date(obs[obs["date"] < week])
+    latest_before = before.sort_values("date").groupby("place_id").tail(1).set_index("place_id")["lifted"]
+    now = analytics.besieged_at(obs, end, parents)
+    candidates = set(now["place_id"]) & set(this_week["place_id"])
+    new = {p for p in candidates if latest_before.get(p, True)}
+    before_day = analytics.besieged_at(obs, week - dt.timedelta(days=1), parents)
+    keep = analytics.drop_contained(new | set(before_day["place_id"]), parents) & new
+    rows = this_week[this_week["place_id"].isin(keep) & (this_week["status"] != "lifted")]
+    out = rows.groupby(["place_id", "place"], as_index=False).agg(
+        date=("date", "min"), pop_low=("pop_low", "min"), pop_high=("pop_high", "max")
+    )
+    return out[cols].sort_values("place").reset_index(drop=True)
+
+
+# ---- civilian tolls -----------------------------------------------------------------------------------
+
+
+def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Each source's own figure per day and place (analytics.daily_tolls before the range across
+    sources): spread evenly over the period, cumulative series as increments, overlapping
+    statements of one source not summed, a place left out where the same source gave a figure for a
+    place containing it that day. Columns: day (date), place_id, source, killed_low ... injured_high."""
+    if tolls.empty:
+        return pd.DataFrame(columns=["day", "place_id", "source", *TOLL_VALUES])
+    frame = analytics.toll_increments(tolls)
+    start, end = pd.to_datetime(frame["period_start"]), pd.to_datetime(frame["period_end"])
+    frame = frame.assign(n_days=((end - start).dt.days + 1).clip(lower=1))
+    spread = frame.loc[frame.index.repeat(frame["n_days"])].copy()
+    offset = spread.groupby(level=0).cumcount()
+    spread["day"] = (pd.to_datetime(spread["period_start"]) + pd.to_timedelta(offset, unit="D")).dt.date
+    for col in TOLL_VALUES:
+        spread[col] = spread[col].astype("float64") / spread["n_days"]
+    per_source = spread.groupby(["day", "place_id", "source"], as_index=False)[TOLL_VALUES].max()
+    return drop_contained_rows(per_source, ["day", "source"], parents).reset_index(drop=True)
+
+
+def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in TOLL_VALUES:
+        frame[col] = frame[col].fillna(0).round().astype("int64")
+    return frame
+
+
+def weekly_by_source(daily: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Each source's weekly killed and injured (its own low–high), weeks of ``weeks`` only.
+    Columns: week, source, killed_low, killed_high, injured_low, injured_high."""
+    cols = ["week", "source", *TOLL_VALUES]
+    if daily.empty:
+        return pd.DataFrame(columns=cols)
+    frame = daily.assign(week=week_of(daily["day"]))
+    frame = frame[frame["week"].isin(list(weeks))]
+    out = frame.groupby(["week", "source"], as_index=False)[TOLL_VALUES].sum(min_count=1)
+    return _round(out)[cols].sort_values(["week", "source"]).reset_index(drop=True)
+
+
+def weekly_band(daily_band: pd.DataFrame, daily: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Killed and injured per week as low–high across sources (sum of analytics.daily_tolls days),
+    every week of ``weeks`` present. Columns: week, killed_low ... injured_high, sources."""
+    out = pd.DataFrame({"week": list(weeks)})
+    if not daily_band.empty:
+        band = daily_band.assign(week=week_of(daily_band["day"]))
+        out = out.merge(band.groupby("week")[TOLL_VALUES].sum(min_count=1), left_on="week", right_index=True,
+                        how="left")  # fmt: skip
+        counts = daily.assign(week=week_of(daily["day"])).groupby("week")["source"].nunique()
+        out["sources"] = out["week"].map(counts)
+    for col in [*TOLL_VALUES, "sources"]:
+        out[col] = out[col].fillna(0).round().astype("int64") if col in out else 0
+    return out
+
+
+def cumulative_band(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Running totals of a weekly band from the first week shown: adds killed_low_total ... columns."""
+    out = weekly.copy()
+    for col in TOLL_VALUES:
+        out[f"{col}_total"] = out[col].cumsum()
+    return out
+
+
+def compare_sources(daily: pd.DataFrame, tolls: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Side by side: each source's killed and injured over [start, end] (its days in the window only).
+    Columns: source, reports, first, last, killed_low, killed_high, injured_low, injured_high."""
+    cols = ["source", "reports", "first", "last", *TOLL_VALUES]
+    if daily.empty:
+        return pd.DataFrame(columns=cols)
+    inside = daily[(daily["day"] >= start) & (daily["day"] <= end)]
+    out = inside.groupby("source", as_index=False).agg(
+        first=("day", "min"), last=("day", "max"), **{c: (c, "sum") for c in TOLL_VALUES}
+    )
+    overlapping = tolls[(tolls["period_end"] >= start) & (tolls["period_start"] <= end)]
+    out["reports"] = out["source"].map(overlapping.groupby("source").size()).fillna(0).astype("int64")
+    return _round(out)[cols].sort_values("source").reset_index(drop=True)
+
+
+def toll_jumps(band: pd.DataFrame, week: dt.date, threshold: float = TOLL_JUMP) -> pd.DataFrame:
+    """Killed or injured up by more than ``threshold`` on the week before: both ends of the band
+    must have risen that much (so one source starting or stopping to report does not raise it), and
+    the week before must have a figure (no base, no percentage). Columns: measure, previous_low,
+    previous_high, low, high, change (share, on the low end)."""
+    cols = ["measure", "previous_low", "previous_high", "low", "high", "change"]
+    rows = band.set_index("week")
+    previous = week - dt.timedelta(weeks=1)
+    if week not in rows.index or previous not in rows.index:
+        return pd.DataFrame(columns=cols)
+    out = []
+    for measure in ("killed", "injured"):
+        lo0, hi0 = rows.at[previous, f"{measure}_low"], rows.at[previous, f"{measure}_high"]
+        lo1, hi1 = rows.at[week, f"{measure}_low"], rows.at[week, f"{measure}_high"]
+        if lo0 > 0 and lo1 > lo0 * (1 + threshold) and hi1 > hi0 * (1 + threshold):
+            out.append((measure, int(lo0), int(hi0), int(lo1), int(hi1), round(lo1 / lo0 - 1, 3)))
+    return pd.DataFrame(out, columns=cols)
+
+
+def provenance_summary(rows: pd.DataFrame) -> dict[str, object]:
+    """How many facts, files or reports and sources are behind a chart's rows (columns id,
+    import_id, source): {"facts": int, "imports": int, "sources": [names, sorted]}."""
+    if rows.empty:
+        return {"facts": 0, "imports": 0, "sources": []}
+    names = sorted({str(s) for s in rows["source"].dropna()})
+    return {"facts": int(rows["id"].nunique()), "imports": int(rows["import_id"].nunique()), "sources": names}

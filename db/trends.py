@@ -1,0 +1,418 @@
+"""Read queries of the analytics pages (Convoys, Besieged populations, Civilian tolls) and the
+Overview alerts. Each returns a DataFrame and runs on the read engine.
+
+SQL does the filtering (kind, review status, dates, the place with every place inside it, the
+organisation); the counting rules are db.analytics and db.rules. Only the window asked for is read,
+plus what the rules need from before it (earlier rows of a convoy, earlier besieged observations,
+earlier reports of a cumulative toll series).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+
+from db import analytics, rules
+from db.models import Document, Fact, FactOrganisation, Import, Organisation, Place
+from db.queries import _frame, place_parents
+
+KINDS = ("convoy", "besieged_population", "civilian_toll")
+SILENT_WEEKS = 4  # "no report for four weeks" ...
+BASELINE_WEEKS = 12  # ... among places that had reports in the 12 weeks before
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the sidebar filters ask for: dates (inclusive), a place with every place inside it, an
+    organisation (ran the convoy or gave the figure) and whether pending facts count."""
+
+    start: dt.date
+    end: dt.date
+    place_id: int | None = None
+    organisation_id: int | None = None
+    include_pending: bool = False
+
+    def weeks(self) -> list[dt.date]:
+        return rules.mondays(self.start, self.end)
+
+
+def _subtree(place_id: int):  # type: ignore[no-untyped-def]
+    """A recursive CTE of ``place_id`` and every place below it (eastern Ghouta -> Douma, Harasta ...)."""
+    top = select(Place.id.label("id")).where(Place.id == place_id).cte("subtree", recursive=True)
+    below = top.alias("above")
+    return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
+
+
+def _where(kind: str, sel: Selection) -> list[ColumnElement[bool]]:
+    statuses = ["confirmed", "pending"] if sel.include_pending else ["confirmed"]
+    clauses = [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(statuses)]
+    if sel.place_id is not None:
+        tree = _subtree(sel.place_id)
+        clauses.append(Fact.place_id.in_(select(tree.c.id)))
+    if sel.organisation_id is not None:
+        clauses.append(
+            exists().where(
+                FactOrganisation.fact_id == Fact.id, FactOrganisation.organisation_id == sel.organisation_id
+            )
+        )
+    return clauses
+
+
+def _orgs(role: str):  # type: ignore[no-untyped-def]
+    """Correlated subqueries: the first organisation name of a fact in ``role`` and how many there are."""
+    link = and_(FactOrganisation.fact_id == Fact.id, FactOrganisation.role == role)
+    first = (
+        select(func.min(Organisation.short_name))
+        .join(FactOrganisation, FactOrganisation.organisation_id == Organisation.id)
+        .where(link)
+        .scalar_subquery()
+    )
+    count = select(func.count()).select_from(FactOrganisation).where(link).scalar_subquery()
+    return first, count
+
+
+def _source_key(frame: pd.DataFrame) -> pd.Series:
+    """The same "who estimated it" key as db.queries.toll_rows: first source name, '+N' for more."""
+    first = frame["first_source"].fillna("unknown source")
+    more = frame["n_sources"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    return first + more
+
+
+def selected_places(place_id: int, url: str | None = None) -> set[int]:
+    """The place and every place inside it (ids)."""
+    tree = _subtree(place_id)
+    return set(_frame(select(tree.c.id), url)["id"].astype(int))
+
+
+# ---- convoys -----------------------------------------------------------------------------------------
+
+
+def convoy_facts(sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """One row per convoy whose *final* row falls in the window, with the provenance of that row.
+
+    Columns: id, convoy_key, event_ref, date, place_id, place, outcome, trucks, people_served,
+    operators, import_id, source (file name or report title), source_row, method, evidence,
+    span_start, span_end, review_status. Newest first.
+    """
+    first_op, n_ops = _orgs("operator")
+    base = (
+        select(
+            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
+            func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
+            func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"),
+            first_op.label("first_operator"), n_ops.label("n_operators"), Fact.import_id,
+            func.coalesce(Document.title, Import.file_name).label("source"), Fact.source_row, Fact.method,
+            Fact.evidence, Fact.span_start, Fact.span_end, Fact.review_status,
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .join(Import, Import.id == Fact.import_id)
+        .outerjoin(Document, Document.import_id == Fact.import_id)
+        .where(*_where("convoy", sel))
+    )  # fmt: skip
+    in_window = Fact.date.between(sel.start, sel.end)
+    refs = select(Fact.event_ref).where(*_where("convoy", sel), in_window, Fact.event_ref.is_not(None))
+    stmt = base.where(in_window).union_all(
+        base.where(Fact.event_ref.in_(refs), or_(Fact.date < sel.start, Fact.date > sel.end))
+    )
+    rows = _frame(stmt, url, ("date",))
+    final = analytics.final_convoys(rows)
+    if final.empty:
+        return final.assign(operators=pd.Series(dtype="object"))
+    final = final[(final["date"] >= sel.start) & (final["date"] <= sel.end)]
+    more = final["n_operators"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    final = final.assign(operators=final["first_operator"].fillna("") + more)
+    final = final.drop(columns=["first_operator", "n_operators"])
+    return final.sort_values(["date", "id"], ascending=False).reset_index(drop=True)
+
+
+def weekly_convoys(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Convoys per week by final outcome, trucks, people served, attempted and delivered share
+    (columns as db.rules.weekly_convoys). ``rows``: convoy_facts already fetched."""
+    final = convoy_facts(sel, url) if rows is None else rows
+    return rules.weekly_convoys(final, sel.weeks())
+
+
+def top_destinations(
+    sel: Selection, limit: int = 10, url: str | None = None, rows: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The places most convoys went to in the window (columns as db.rules.top_destinations)."""
+    final = convoy_facts(sel, url) if rows is None else rows
+    return rules.top_destinations(final, limit)
+
+
+def fact_provenance(fact_id: int, url: str | None = None) -> dict[str, object]:
+    """Where one fact came from: file, format, row, method, evidence, and for a report its title,
+    publisher, date and the text around the evidence span (``excerpt``, span marked with « »)."""
+    stmt = (
+        select(
+            Fact.id, Fact.source_row, Fact.method, Fact.evidence, Fact.span_start, Fact.span_end,
+            Fact.review_status, Fact.reviewed_by, Import.id.label("import_id"), Import.file_name,
+            Import.format, Import.imported_at, Import.imported_by, Document.title, Document.publisher,
+            Document.published, Document.text,
+        )
+        .join(Import, Import.id == Fact.import_id)
+        .outerjoin(Document, Document.import_id == Fact.import_id)
+        .where(Fact.id == fact_id)
+    )  # fmt: skip
+    frame = _frame(stmt, url)
+    if frame.empty:
+        return {}
+    row = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in frame.iloc[0].items()}
+    text, start, end = row.pop("text"), row["span_start"], row["span_end"]
+    row["excerpt"] = None
+    if isinstance(text, str) and start is not None and end is not None:
+        a, b = int(start), int(end)
+        row["excerpt"] = f"…{text[max(0, a - 200):a]}«{text[a:b]}»{text[b:b + 200]}…"
+    return row
+
+
+# ---- besieged populations ---------------------------------------------------------------------------
+
+
+def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """Every besieged-population row up to the window's end (the rules carry earlier ones forward).
+
+    Columns: id, place_id, place, date, status, pop_low, pop_high, besieging_party, source, import_id.
+    """
+    first, count = _orgs("source")
+    stmt = (
+        select(
+            Fact.id, Fact.place_id, Place.name.label("place"), Fact.date, Fact.status,
+            func.coalesce(Fact.population, Fact.population_low).label("pop_low"),
+            func.coalesce(Fact.population, Fact.population_high).label("pop_high"),
+            Fact.besieging_party, first.label("first_source"), count.label("n_sources"), Fact.import_id,
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .where(*_where("besieged_population", sel), Fact.date <= sel.end)
+    )  # fmt: skip
+    frame = _frame(stmt, url, ("date",))
+    frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
+    return frame.drop(columns=["first_source", "n_sources"])
+
+
+def besieged_by_week(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each place's carried-forward figure at the end of every week of the window, with its name.
+    Columns: week, place_id, place, as_of, pop_low, pop_high, sources (rows behind the figure)."""
+    obs = besieged_observations(sel, url) if obs is None else obs
+    out = rules.besieged_by_week(obs, sel.weeks(), place_parents(url))
+    names = obs.drop_duplicates("place_id").set_index("place_id")["place"] if not obs.empty else pd.Series()
+    return out.assign(place=out["place_id"].map(names))[
+        ["week", "place_id", "place", "as_of", "pop_low", "pop_high", "sources"]
+    ]
+
+
+def besieged_table(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Places under siege at the window's end (columns as db.rules.besieged_table)."""
+    obs = besieged_observations(sel, url) if obs is None else obs
+    return rules.besieged_table(obs, sel.end, place_parents(url))
+
+
+def besieged_behind(obs: pd.DataFrame, by_week: pd.DataFrame) -> pd.DataFrame:
+    """The observation rows behind the figures of ``by_week`` (for the source count)."""
+    if obs.empty or by_week.empty:
+        return obs.iloc[0:0]
+    used = by_week[["place_id", "as_of"]].drop_duplicates()
+    return obs.merge(used, left_on=["place_id", "date"], right_on=["place_id", "as_of"]).drop(columns="as_of")
+
+
+# ---- civilian tolls -------------------------------------------------------------------------------------
+
+
+def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civilians") -> pd.DataFrame:
+    """Toll reports overlapping the window, and earlier reports of cumulative series (for increments).
+
+    Columns: id, place_id, place, period_start, period_end, cumulative, killed_low, killed_high,
+    injured_low, injured_high, source, import_id.
+    """
+    first, count = _orgs("source")
+    period_end = func.coalesce(Fact.period_end, Fact.period_start)
+    stmt = (
+        select(
+            Fact.id, Fact.place_id, Place.name.label("place"), Fact.period_start,
+            period_end.label("period_end"), Fact.cumulative,
+            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
+            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
+            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
+            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            first.label("first_source"), count.label("n_sources"), Fact.import_id,
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .where(
+            *_where("civilian_toll", sel), Fact.victim_group == victim_group, Fact.period_start.is_not(None),
+            Fact.period_start <= sel.end,
+            case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= sel.start),
+        )
+    )  # fmt: skip
+    frame = _frame(stmt, url, ("period_start", "period_end"))
+    frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
+    frame["cumulative"] = frame["cumulative"].astype(bool)
+    for col in rules.TOLL_VALUES:
+        frame[col] = frame[col].astype("float64")
+    return frame.drop(columns=["first_source", "n_sources"])
+
+
+def _in_window(daily: pd.DataFrame, sel: Selection) -> pd.DataFrame:
+    days = pd.to_datetime(daily["day"])
+    return daily[(days >= pd.Timestamp(sel.start)) & (days <= pd.Timestamp(sel.end))]
+
+
+def toll_trends(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Everything the Civilian tolls page draws, from one fetch:
+
+    - ``band``: week, killed_low ... injured_high (low–high across sources), sources,
+      and running totals killed_low_total ... (the cumulative curve, from the first week shown);
+    - ``by_source``: week, source, killed_low ... injured_high (each source's own figures);
+    - ``compare``: source, reports, first, last, killed_low ... (each source over the whole window).
+    Days outside the window are cut off, so a period report counts only its days inside.
+    """
+    tolls = toll_rows(sel, url) if rows is None else rows
+    parents = place_parents(url)
+    daily = _in_window(rules.daily_by_source(tolls, parents), sel)
+    band_days = _in_window(analytics.daily_tolls(tolls, parents), sel) if not tolls.empty else daily.iloc[0:0]
+    weeks = sel.weeks()
+    band = rules.cumulative_band(rules.weekly_band(band_days, daily, weeks))
+    return {
+        "band": band,
+        "by_source": rules.weekly_by_source(daily, weeks),
+        "compare": rules.compare_sources(daily, tolls, sel.start, sel.end),
+    }
+
+
+# ---- the Overview with filters --------------------------------------------------------------------------
+
+
+def weekly_overview(sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
+    review filters applied. Same columns (toll_sources included); plus besieged_places."""
+    weeks = sel.weeks()
+    convoys = weekly_convoys(sel, url).drop(columns=["sources"])
+    obs = besieged_observations(sel, url)
+    besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
+    tolls = toll_trends(sel, url)["band"][["week", *rules.TOLL_VALUES, "sources"]]
+    out = convoys.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
+    return out.merge(tolls.rename(columns={"sources": "toll_sources"}), on="week")
+
+
+# ---- alerts ----------------------------------------------------------------------------------------------
+
+
+def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """Places with no report (no live fact of any kind) in the four weeks ending with ``week``
+    that had at least one in the twelve weeks before. Columns: place_id, place, last_report, reports."""
+    silent_start = week - dt.timedelta(weeks=SILENT_WEEKS - 1)
+    base_start = silent_start - dt.timedelta(weeks=BASELINE_WEEKS)
+    end = week + dt.timedelta(days=6)
+    where = [c for kind in KINDS for c in _where(kind, sel)[1:]][:0]  # filters other than kind, below
+    scope = Selection(base_start, end, sel.place_id, sel.organisation_id, sel.include_pending)
+    recent = func.sum(case((Fact.date >= silent_start, 1), else_=0))
+    stmt = (
+        select(Fact.place_id, Place.name.label("place"), func.max(Fact.date).label("last_report"),
+               func.count().label("reports"))
+        .join(Place, Place.id == Fact.place_id)
+        .where(Fact.kind.in_(KINDS), *_where("convoy", scope)[1:], *where, Fact.date.between(base_start, end))
+        .group_by(Fact.place_id, Place.name)
+        .having(recent == 0)
+        .order_by(Place.name)
+    )  # fmt: skip
+    return _frame(stmt, url, ("last_report",))
+
+
+def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """Convoys with a blocked or attacked report dated in ``week`` (each convoy once, its latest such
+    report), whatever happened to it later: an attack is news even if the convoy got through after.
+    Columns: convoy_key, date, place, outcome, trucks."""
+    end = week + dt.timedelta(days=6)
+    stmt = (
+        select(Fact.id, Fact.event_ref, Fact.date, Place.name.label("place"), Fact.outcome,
+               func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"))
+        .join(Place, Place.id == Fact.place_id)
+        .where(*_where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
+    )  # fmt: skip
+    rows = _frame(stmt, url, ("date",))
+    if rows.empty:
+        return pd.DataFrame(columns=["convoy_key", "date", "place", "outcome", "trucks"])
+    rows["convoy_key"] = rows["event_ref"].where(rows["event_ref"].notna(), "fact:" + rows["id"].astype(str))
+    latest = rows.sort_values(["date", "id"]).groupby("convoy_key").tail(1)
+    return latest[["convoy_key", "date", "place", "outcome", "trucks"]].sort_values(["date", "place"]).reset_index(
+        drop=True
+    )
+
+
+def alerts(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
+    """The Overview's alerts for ``week`` (a Monday) under the place, organisation and review filters.
+
+    Columns: alert (convoy | besieged | toll | silent), place, date, message (one English sentence).
+    """
+    end = week + dt.timedelta(days=6)
+    rows: list[tuple[str, str, dt.date | None, str]] = []
+    for c in alarming_convoys(week, sel, url).itertuples():
+        trucks = "" if pd.isna(c.trucks) else f" ({int(c.trucks)} trucks)"
+        rows.append(("convoy", c.place, c.date, f"A convoy to {c.place}{trucks} was {c.outcome} on {c.date:%-d %b %Y}."))
+    this = Selection(week, end, sel.place_id, sel.organisation_id, sel.include_pending)
+    obs = besieged_observations(this, url)
+    for b in rules.newly_besieged(obs, week, place_parents(url)).itertuples():
+        rows.append(("besieged", b.place, b.date, f"{b.place} is newly reported besieged ({_range(b.pop_low, b.pop_high)} people, {b.date:%-d %b %Y})."))
+    pair = Selection(week - dt.timedelta(weeks=1), end, sel.place_id, sel.organisation_id, sel.include_pending)
+    for j in rules.toll_jumps(toll_trends(pair, url)["band"], week).itertuples():
+        rows.append(("toll", "", None, f"Civilians {j.measure}: {_range(j.low, j.high)} this week, up from {_range(j.previous_low, j.previous_high)} the week before (+{j.change:.0%})."))
+    for s in silent_places(week, sel, url).itertuples():
+        rows.append(("silent", s.place, s.last_report, f"No report from {s.place} for four weeks (last on {s.last_report:%-d %b %Y})."))
+    return pd.DataFrame(rows, columns=["alert", "place", "date", "message"])
+
+
+def _range(low: float, high: float) -> str:
+    if pd.isna(low) and pd.isna(high):
+        return "unknown"
+    low = high if pd.isna(low) else low
+    high = low if pd.isna(high) else high
+    return f"{int(low):,}" if int(low) == int(high) else f"{int(low):,}–{int(high):,}"
+
+
+# ---- filter choices ----------------------------------------------------------------------------------------
+
+
+def filter_places(url: str | None = None) -> pd.DataFrame:
+    """Places that have live facts, and every place containing them (so "eastern Ghouta" can be
+    chosen when only its towns have facts). Columns: id, name, parent_id, facts (own), inside (facts
+    of the places below it). Sorted by name."""
+    own = _frame(
+        select(Fact.place_id, func.count().label("facts")).where(Fact.retracted.is_(False)).group_by(Fact.place_id),
+        url,
+    )
+    parents = place_parents(url)
+    counts = {int(r.place_id): int(r.facts) for r in own.itertuples()}
+    inside: dict[int, int] = {}
+    for place, n in counts.items():
+        for above in analytics.ancestors(place, parents):
+            inside[above] = inside.get(above, 0) + n
+    ids = sorted(set(counts) | set(inside))
+    if not ids:
+        return pd.DataFrame(columns=["id", "name", "parent_id", "facts", "inside"])
+    names = _frame(select(Place.id, Place.name, Place.parent_id).where(Place.id.in_(ids)), url)
+    names["facts"] = names["id"].map(counts).fillna(0).astype("int64")
+    names["inside"] = names["id"].map(inside).fillna(0).astype("int64")
+    return names.sort_values(["name", "id"], key=lambda s: s.str.casefold() if s.dtype == object else s).reset_index(
+        drop=True
+    )
+
+
+def filter_organisations(url: str | None = None) -> pd.DataFrame:
+    """Organisations named on live facts: id, name, roles ('operator', 'source' or both), facts."""
+    stmt = (
+        select(Organisation.id, Organisation.short_name.label("name"), FactOrganisation.role,
+               func.count().label("facts"))
+        .join(FactOrganisation, FactOrganisation.organisation_id == Organisation.id)
+        .join(Fact, Fact.id == FactOrganisation.fact_id)
+        .where(Fact.retracted.is_(False))
+        .group_by(Organisation.id, Organisation.short_name, FactOrganisation.role)
+    )  # fmt: skip
+    frame = _frame(stmt, url)
+    if frame.empty:
+        return pd.DataFrame(columns=["id", "name", "roles", "facts"])
+    out = frame.groupby(["id", "name"], as_index=False).agg(
+        roles=("role", lambda s: " and ".join(sorted(set(s)))), facts=("facts", "sum")
+    )
+    return out.sort_values("name", key=lambda s: s.str.casefold()).reset_index(drop=True)
