@@ -69,11 +69,11 @@ def _layout(fig: go.Figure, title: str, subtitle: str | None = None, y_title: st
 
 def _top(fig: go.Figure) -> float:
     """The highest point drawn: per-week sums for stacked bars, else the highest value of any trace."""
-    series = [list(t.y) for t in fig.data if t.y is not None]
+    series = [[v for v in t.y if v is not None] for t in fig.data if t.y is not None]  # None: a gap
     if not series:
         return 0
     if fig.layout.barmode == "stack":
-        return max(sum(values) for values in zip(*series, strict=False))
+        return max((sum(values) for values in zip(*series, strict=False)), default=0)
     return max(max(values, default=0) for values in series)
 
 
@@ -158,4 +158,127 @@ def besieged_range_band(frame: pd.DataFrame, title: str | None = None) -> go.Fig
         frame, "besieged_low", "besieged_high", title or "People besieged at the end of each week"
     )
     fig.update_layout(title_subtitle_text="latest figure per place; low–high when sources differ")
+    return fig
+
+
+# ---- analytics pages (frames of db.trends) -----------------------------------------------------------
+
+# Okabe-Ito order for series without a fixed colour (places, sources).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
+
+
+def delivered_share_line(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Share of attempted convoys that delivered (fully, partially or with items removed), per week;
+    weeks with nothing attempted are gaps, not zeros. Frame: db.trends.weekly_convoys."""
+    share = [None if pd.isna(v) else round(float(v) * 100, 1) for v in frame["delivered_share"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=_weeks(frame), y=share, name="Delivered share", mode="lines+markers", line={"color": LINE},
+            customdata=list(zip(frame["delivered_or_partial"].astype(int), frame["attempted"].astype(int),
+                                strict=True)),
+            hovertemplate="%{y:.0f}% (%{customdata[0]} of %{customdata[1]} attempted)<extra></extra>",
+            connectgaps=False,
+        )
+    )  # fmt: skip
+    _layout(
+        fig, title or "Share delivered of convoys attempted", "attempted: not planned, postponed or underway"
+    )
+    fig.update_yaxes(range=[0, 105], dtick=25, tickformat="d", ticksuffix="%")
+    return fig
+
+
+def top_destinations_bar(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Horizontal bars per place: delivered, blocked or attacked, and other final outcomes.
+    Frame: db.trends.top_destinations (largest first; drawn largest on top)."""
+    rows = frame.iloc[::-1]
+    other = rows["convoys"] - rows["delivered_or_partial"] - rows["blocked_or_attacked"]
+    parts = [("Delivered (fully or partly)", rows["delivered_or_partial"], OUTCOME_COLOURS["delivered"]),
+             ("Blocked or attacked", rows["blocked_or_attacked"], OUTCOME_COLOURS["blocked"]),
+             ("Other outcomes", other, "#999999")]  # fmt: skip
+    fig = go.Figure(
+        [go.Bar(y=rows["place"].tolist(), x=v.astype(int).tolist(), name=n, orientation="h", marker_color=c)
+         for n, v, c in parts]
+    )  # fmt: skip
+    fig.update_layout(barmode="stack")
+    subtitle = "convoys by final outcome" if len(frame) else "no convoys in these dates"
+    # Horizontal: the counts are on x, so not _layout (which reads counts from y).
+    fig.update_layout(
+        title={"text": title or "Top destinations", "subtitle": {"text": subtitle}},
+        height=max(HEIGHT, 90 + 28 * len(frame)), margin={"l": 10, "r": 10, "t": 70, "b": 40},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        xaxis={"type": "linear", "tickformat": ",d", "rangemode": "tozero"}, yaxis={"type": "category", "title": ""},
+    )  # fmt: skip
+    return fig
+
+
+def besieged_by_place(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """People besieged at the end of each week, one stacked area per place (its lowest figure), and
+    the total at the highest figures as a dashed line. Frame: db.trends.besieged_by_week (long)."""
+    weeks = sorted(frame["week"].unique()) if not frame.empty else []
+    labels = [iso_week(w) for w in weeks]
+    fig = go.Figure()
+    wide = frame.pivot_table(index="week", columns="place", values="pop_low", aggfunc="sum").reindex(weeks)
+    order = wide.max().sort_values(ascending=False).index if not frame.empty else []
+    for i, place in enumerate(order):
+        fig.add_trace(
+            go.Scatter(
+                x=labels, y=wide[place].fillna(0).astype(int).tolist(), name=str(place), stackgroup="places",
+                mode="lines", line={"width": 0.5, "color": PALETTE[i % len(PALETTE)]},
+            )
+        )  # fmt: skip
+    if not frame.empty:
+        high = frame.groupby("week")["pop_high"].sum().reindex(weeks).fillna(0).astype(int)
+        fig.add_trace(go.Scatter(x=labels, y=high.tolist(), name="Total (highest figures)", mode="lines",
+                                 line={"dash": "dash", "color": "#000000", "width": 1}))  # fmt: skip
+    subtitle = "latest figure per place, carried forward; a town inside a besieged enclave not added again"
+    return _layout(
+        fig, title or "People besieged by place", subtitle if len(fig.data) else "no besieged places"
+    )
+
+
+def toll_by_source(band: pd.DataFrame, by_source: pd.DataFrame, measure: str = "killed") -> go.Figure:
+    """Weekly killed (or injured): the low–high band across sources, and one line per source (its
+    highest figure; hover shows its own range). Frames: db.trends.toll_trends 'band', 'by_source'."""
+    fig = range_band(
+        band, f"{measure}_low", f"{measure}_high", f"Civilians {measure} per week, by source", "sources"
+    )
+    weeks = list(band["week"])
+    for i, (source, rows) in enumerate(by_source.groupby("source", sort=True)):
+        rows = rows.set_index("week").reindex(weeks)
+        fig.add_trace(
+            go.Scatter(
+                x=_weeks(band), y=rows[f"{measure}_high"].tolist(), name=str(source), mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)], "width": 1.5},
+                customdata=rows[f"{measure}_low"].tolist(),
+                hovertemplate=f"{source}: %{{customdata:,}}–%{{y:,}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(showlegend=True)
+    return fig
+
+
+def sources_side_by_side(compare: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Each source's killed and injured over the dates shown, side by side, with its own low–high
+    as an error bar. Never added up. Frame: db.trends.toll_trends 'compare'."""
+    sources = compare["source"].astype(str).tolist()
+    fig = go.Figure()
+    for measure, colour in (("killed", "#D55E00"), ("injured", "#0072B2")):
+        low, high = compare[f"{measure}_low"].astype(int), compare[f"{measure}_high"].astype(int)
+        fig.add_trace(
+            go.Bar(
+                x=sources, y=high.tolist(), name=LABELS[measure], marker_color=colour,
+                error_y={"type": "data", "symmetric": False, "array": [0] * len(high),
+                         "arrayminus": (high - low).tolist()},
+            )
+        )  # fmt: skip
+    fig.update_layout(barmode="group")
+    subtitle = "each source's own figures over these dates; never summed" if sources else "no toll reports"
+    return _layout(fig, title or "Sources side by side", subtitle)
+
+
+def cumulative_curve(band: pd.DataFrame, measure: str = "killed", title: str | None = None) -> go.Figure:
+    """Running total from the first week shown, as a low–high band. Frame: toll_trends 'band'."""
+    fig = range_band(band, f"{measure}_low_total", f"{measure}_high_total",
+                     title or f"Civilians {measure}, running total")  # fmt: skip
+    fig.update_layout(title_subtitle_text="from the first week shown; low–high across sources")
     return fig

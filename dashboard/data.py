@@ -231,3 +231,356 @@ def edit_fact(fact_id: int, changes: dict, user: str, confirm: bool = False) -> 
     from db import review
 
     return review.edit_fact(fact_id, changes, user=user, confirm=confirm, url=database_url())
+
+
+# ---- map and import ----
+# The Map page's figures and boundaries, and the Import page's upload (load, then store, as the CLI).
+
+import getpass  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from db.shapes import PlaceFigures  # noqa: E402
+from db.writer import ImportSummary  # noqa: E402
+
+COUNTRIES_FILE = Path(__file__).resolve().parent / "geo" / "countries.geojson"
+MAX_UPLOAD_ENV = "ACCESS_MONITOR_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 50
+# Imported admin polygons are drawn at about 500 m precision: plenty at the zoom a country needs.
+SHAPE_TOLERANCE = 0.005
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _place_figures(key: StoreKey, metric: str, start: dt.date, end: dt.date, pending: bool) -> PlaceFigures:
+    from db.shapes import place_figures as figures
+
+    return figures(metric, start, end, Scope(include_pending=pending), key[0])
+
+
+def place_figures(metric: str, start: dt.date, end: dt.date, include_pending: bool = False) -> PlaceFigures:
+    """One figure per place for the Map page (db.shapes.place_figures)."""
+    return _place_figures(store_key(), metric, start, end, include_pending)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _boundary_levels(key: StoreKey) -> list[int]:
+    from db.shapes import boundary_levels as levels
+
+    return levels(key[0])
+
+
+def boundary_levels() -> list[int]:
+    """Admin levels with imported polygons (-1: level unknown)."""
+    return _boundary_levels(store_key())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _admin_boundaries(key: StoreKey, level: int) -> dict[str, Any]:
+    from dashboard.maps import admin_collection
+    from db.shapes import boundaries
+
+    shapes = boundaries(level, key[0])
+    shapes["geometry"] = shapes["geojson"].map(json.loads)
+    return admin_collection(shapes, SHAPE_TOLERANCE)
+
+
+def admin_boundaries(level: int) -> dict[str, Any]:
+    """The imported polygons of one admin level as a display-ready GeoJSON FeatureCollection."""
+    return _admin_boundaries(store_key(), level)
+
+
+@st.cache_resource(show_spinner=False)
+def country_outlines() -> dict[str, Any]:
+    """Natural Earth country outlines shipped in dashboard/geo (read once per process; do not modify)."""
+    from dashboard.maps import with_bboxes
+
+    return with_bboxes(json.loads(COUNTRIES_FILE.read_text(encoding="utf-8")))
+
+
+def default_user() -> str:
+    """Who imports when nobody says: $ACCESS_MONITOR_USER, else the OS login."""
+    try:
+        return os.environ.get("ACCESS_MONITOR_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "dashboard"
+
+
+def max_upload_mb() -> int:
+    """The upload limit in MB: $ACCESS_MONITOR_MAX_UPLOAD_MB, default 50."""
+    raw = os.environ.get(MAX_UPLOAD_ENV, "")
+    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else DEFAULT_MAX_UPLOAD_MB
+
+
+# Extensions each loader format reads; a format added later that is not listed here makes the
+# uploader accept any file (the registry still refuses what no loader claims).
+_EXTENSIONS = {
+    "table-csv": ["csv", "tsv", "txt"], "table-xlsx": ["xlsx", "xlsm"], "hxl": ["csv", "xlsx"],
+    "acled": ["csv", "xlsx"], "awsd": ["csv", "xlsx"], "insecurity-insight-kika": ["json", "csv", "xlsx"],
+    "daily-casualties-json": ["json"], "cod-pcodes": ["csv", "xlsx"], "cod-geojson": ["geojson", "json"],
+}  # fmt: skip
+_REPORT_EXTENSIONS = ["txt", "md", "html", "htm", "pdf", "docx"]
+
+
+def upload_types() -> list[str] | None:
+    """File extensions the Import page accepts, from the loader formats registered now."""
+    from loaders.registry import Format
+
+    types: set[str] = set()
+    for fmt in Format:
+        if fmt.value in _EXTENSIONS:
+            types.update(_EXTENSIONS[fmt.value])
+        elif "report" in fmt.value or "text" in fmt.value:
+            types.update(_REPORT_EXTENSIONS)
+        else:
+            return None
+    return sorted(types)
+
+
+def reports_accepted() -> bool:
+    """True once a report (prose) loader is registered: the Import page then asks for a publication date."""
+    from loaders.registry import Format
+
+    return any("report" in fmt.value or "text" in fmt.value for fmt in Format)
+
+
+# (stage, done, total); stage is "reading" (the loader) or "storing" (the writer).
+ImportProgress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class UploadOutcome:
+    """One uploaded file: its summary, or why it was refused (nothing stored then)."""
+
+    file: str
+    summary: ImportSummary | None = None
+    refused: str | None = None
+
+    def rejects(self) -> pd.DataFrame:
+        """The rejected rows: file, row, column, reason, value (for the CSV download)."""
+        issues = self.summary.issues if self.summary else []
+        rows = [
+            {"file": i.file, "row": i.row, "column": i.column, "reason": i.reason, "value": i.value}
+            for i in issues
+            if i.severity == "rejected"
+        ]
+        return pd.DataFrame(rows, columns=["file", "row", "column", "reason", "value"])
+
+
+def import_upload(
+    name: str, data: bytes, options: dict[str, Any], user: str, progress: ImportProgress | None = None
+) -> UploadOutcome:
+    """Load and store one uploaded file the way ``cli ingest`` does. The bytes are saved under
+    their original name (the loader records it with the import) in a temporary folder deleted
+    afterwards. ``options``: date_order, encoding, published (reports), retract_missing (ACLED);
+    empty values are left out. Refuses files over ``max_upload_mb()`` before parsing them."""
+    from db.writer import write_import
+    from loaders.records import LoadError
+    from loaders.registry import load_file
+
+    file = Path(name.replace("\\", "/")).name or "upload"
+    limit = max_upload_mb()
+    if len(data) > limit * 1024 * 1024:
+        return UploadOutcome(
+            file, refused=f"{file}: {len(data) / 1e6:.1f} MB is over the {limit} MB upload limit. Import it "
+            f"with `python -m cli ingest {file}`, or ask an administrator to raise {MAX_UPLOAD_ENV}.",
+        )  # fmt: skip
+    chosen = {k: v for k, v in options.items() if v not in (None, "", False)}
+    retract = bool(chosen.pop("retract_missing", False))
+
+    def stage(step: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: progress(step, done, total)) if progress else None
+
+    with tempfile.TemporaryDirectory(prefix="access-monitor-upload-") as folder:
+        path = Path(folder) / file
+        path.write_bytes(data)
+        try:
+            result = load_file(path, progress=stage("reading"), **chosen)
+        except LoadError as exc:
+            return UploadOutcome(file, refused=str(exc))
+        summary = write_import(
+            result, user=user, url=database_url(), retract_missing=retract, progress=stage("storing")
+        )
+    return UploadOutcome(file, summary=summary)
+
+
+# ---- trends ----
+# The analytics pages (Convoys, Besieged populations, Civilian tolls), the Overview under the global
+# filters, and its alerts: cached wrappers around db.trends, and the panel every chart is shown in
+# (the chart, how many sources are behind it, its data as CSV).
+
+from db import trends as _trends  # noqa: E402
+from db.rules import provenance_summary as _provenance  # noqa: E402
+from db.trends import Selection  # noqa: E402
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _filter_places(key: StoreKey) -> pd.DataFrame:
+    return _trends.filter_places(key[0])
+
+
+def filter_places() -> list[dict]:
+    """The sidebar's places: id, name, parent_id, facts, inside (see db.trends.filter_places)."""
+    return _filter_places(store_key()).to_dict("records")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _filter_organisations(key: StoreKey) -> pd.DataFrame:
+    return _trends.filter_organisations(key[0])
+
+
+def filter_organisations() -> list[dict]:
+    """The sidebar's organisations: id, name, roles, facts."""
+    return _filter_organisations(store_key()).to_dict("records")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _convoy_facts(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _trends.convoy_facts(sel, key[0])
+
+
+def convoy_facts(sel: Selection) -> pd.DataFrame:
+    """Final convoys in the window with their provenance (db.trends.convoy_facts)."""
+    return _convoy_facts(store_key(), sel)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _weekly_convoys(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _trends.weekly_convoys(sel, key[0], rows=_convoy_facts(key, sel))
+
+
+def weekly_convoys(sel: Selection) -> pd.DataFrame:
+    """Convoys per week by final outcome, trucks, people served, delivered share."""
+    return _weekly_convoys(store_key(), sel)
+
+
+def top_destinations(sel: Selection, limit: int = 10) -> pd.DataFrame:
+    """The places most convoys went to (from the cached convoy rows)."""
+    key = store_key()
+    return _trends.top_destinations(sel, limit, key[0], rows=_convoy_facts(key, sel))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _fact_provenance(key: StoreKey, fact_id: int) -> dict:
+    return _trends.fact_provenance(fact_id, key[0])
+
+
+def fact_provenance(fact_id: int) -> dict:
+    """Where one fact came from: file and row, or report and evidence (db.trends.fact_provenance)."""
+    return _fact_provenance(store_key(), fact_id)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _besieged_observations(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _trends.besieged_observations(sel, key[0])
+
+
+def besieged_observations(sel: Selection) -> pd.DataFrame:
+    """Besieged-population rows up to the window's end (db.trends.besieged_observations)."""
+    return _besieged_observations(store_key(), sel)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _besieged_by_week(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _trends.besieged_by_week(sel, key[0], obs=_besieged_observations(key, sel))
+
+
+def besieged_by_week(sel: Selection) -> pd.DataFrame:
+    """Each place's carried-forward figure at the end of every week (db.trends.besieged_by_week)."""
+    return _besieged_by_week(store_key(), sel)
+
+
+def besieged_table(sel: Selection) -> pd.DataFrame:
+    """Places under siege at the window's end (db.trends.besieged_table)."""
+    key = store_key()
+    return _trends.besieged_table(sel, key[0], obs=_besieged_observations(key, sel))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _toll_rows(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _trends.toll_rows(sel, key[0])
+
+
+def toll_rows(sel: Selection) -> pd.DataFrame:
+    """Toll reports behind the window (db.trends.toll_rows)."""
+    return _toll_rows(store_key(), sel)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _toll_trends(key: StoreKey, sel: Selection) -> dict[str, pd.DataFrame]:
+    return _trends.toll_trends(sel, key[0], rows=_toll_rows(key, sel))
+
+
+def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
+    """'band', 'by_source' and 'compare' frames of db.trends.toll_trends."""
+    return _toll_trends(store_key(), sel)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _trend_overview(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    fetched = {"convoys": _convoy_facts(key, sel), "obs": _besieged_observations(key, sel),
+               "tolls": _toll_rows(key, sel)}  # fmt: skip
+    return _trends.weekly_overview(sel, key[0], **fetched)
+
+
+def trend_overview(sel: Selection) -> pd.DataFrame:
+    """The Overview's weekly figures under the global filters (db.trends.weekly_overview)."""
+    return _trend_overview(store_key(), sel)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _alerts(key: StoreKey, week: dt.date, sel: Selection) -> pd.DataFrame:
+    return _trends.alerts(week, sel, key[0])
+
+
+def alerts(week: dt.date, sel: Selection) -> pd.DataFrame:
+    """The Overview's alerts for one week: alert, place, date, message (db.trends.alerts)."""
+    return _alerts(store_key(), week, sel)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def sources_note(rows: pd.DataFrame, facts: str, by_source: bool = True) -> str:
+    """How many sources are behind a chart, for rows with columns id, import_id, source:
+    'From 3 toll reports by 2 sources (SAMS, SOHR), in 1 file or report.' With ``by_source``
+    False (convoys, whose source is the file or report): 'From 6 convoys in 1 file or report
+    (convoys.csv).' ``facts``: the singular noun ('toll report')."""
+    summary = _provenance(rows)
+    names: list[str] = summary["sources"]  # type: ignore[assignment]
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    listed = f" ({shown})" if names else ""
+    n, imports = int(summary["facts"]), int(summary["imports"])  # type: ignore[call-overload]
+    if not by_source:
+        return f"From {_count(n, facts)} in {_plural_files(imports)}{listed}."
+    return f"From {_count(n, facts)} by {_count(len(names), 'source')}{listed}, in {_plural_files(imports)}."
+
+
+def _plural_files(n: int) -> str:
+    return f"{n:,} file or report" if n == 1 else f"{n:,} files or reports"
+
+
+def chart_csv(frame: pd.DataFrame) -> bytes:
+    """A chart's data as formula-safe CSV; weeks written as '2018-W10 (5–11 Mar 2018)'."""
+    from dashboard.filters import week_label
+
+    out = frame.copy()
+    if "week" in out:
+        out["week"] = out["week"].map(week_label)
+    return csv_bytes(out)
+
+
+def show_chart(figure: object, frame: pd.DataFrame, key: str, note: str, container: object = None) -> None:
+    """A chart, the sentence saying how many sources are behind it, and its data as CSV (keys
+    ``{key}_chart`` and ``{key}_csv``). ``container``: a column to draw in (default: the page)."""
+    where = container or st
+    where.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key=f"{key}_chart")  # type: ignore[attr-defined]
+    where.caption(note)  # type: ignore[attr-defined]
+    where.download_button(  # type: ignore[attr-defined]
+        "Download the data (CSV)", chart_csv(frame), file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv"
+    )

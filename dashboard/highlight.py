@@ -10,6 +10,7 @@ covers it.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,11 @@ KIND_COLOURS = {
     "civilian_toll": "#f5d3e6",
 }
 OTHER_COLOUR = "#e6e6e6"
-KIND_LABELS = {"convoy": "convoy", "besieged_population": "besieged population", "civilian_toll": "civilian toll"}
+KIND_LABELS = {
+    "convoy": "convoy",
+    "besieged_population": "besieged population",
+    "civilian_toll": "civilian toll",
+}
 # Pending: dashed underline (waits for review); confirmed: solid; rejected: struck through, grey.
 STATUS_STYLES = {
     "pending": "border-bottom: 2px dashed #555;",
@@ -49,10 +54,10 @@ def spans_from_records(rows: Iterable[dict[str, Any]]) -> list[Span]:
     """Spans from fact rows (id, kind, review_status, span_start, span_end); rows without a span skipped."""
     spans = []
     for row in rows:
-        start, end = row.get("span_start"), row.get("span_end")
-        if _is_int(start) and _is_int(end):
+        start, end = _int_or_none(row.get("span_start")), _int_or_none(row.get("span_end"))
+        if start is not None and end is not None:
             spans.append(
-                Span(int(start), int(end), _int_or_none(row.get("id")), row.get("kind"),
+                Span(start, end, _int_or_none(row.get("id")), row.get("kind"),
                      str(row.get("review_status") or "pending"))
             )  # fmt: skip
     return spans
@@ -132,7 +137,8 @@ def highlight_html(
     """``text[start:end]`` as escaped HTML with a <mark> around each span (clipped to the window).
 
     Spans that are empty, reversed or outside the window are left out. ``focus`` (a fact id) gets an
-    outline. The result is one <div> that keeps the text's line breaks; '…' marks a cut window.
+    outline. The result is one <div> that keeps the text's line breaks and sets each line's direction
+    from its own first letters (an Arabic line reads right to left); '…' marks a cut window.
     """
     end = len(text) if end is None else max(0, min(end, len(text)))
     start = max(0, min(start, end))
@@ -143,14 +149,15 @@ def highlight_html(
     ]
     cuts = sorted({start, end, *(s.start for s in clipped), *(s.end for s in clipped)})
     parts = ["…"] if start > 0 else []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         covering = [s for s in clipped if s.start <= a and b <= s.end]
         segment = text[a:b]
         parts.append(_mark(segment, covering, focus) if covering else html.escape(segment))
     if end < len(text):
         parts.append("…")
     body = "".join(parts)
-    return f'<div class="am-document" style="white-space: pre-wrap; line-height: 1.7;">{body}</div>'
+    style = "white-space: pre-wrap; unicode-bidi: plaintext; line-height: 1.7;"
+    return f'<div class="am-document" style="{style}">{body}</div>'
 
 
 def legend_html() -> str:

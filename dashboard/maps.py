@@ -35,6 +35,7 @@ METRIC_LABELS = {
 RANGED = {"besieged", "killed", "injured"}  # low–high across sources
 BBox = tuple[float, float, float, float]  # west, south, east, north
 WORLD: BBox = (-170.0, -55.0, 180.0, 75.0)
+MIN_SPAN = 1.5  # degrees
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,10 @@ def simplify_geometry(geometry: Any, tolerance: float = 0.005) -> Any:
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         return geometry
     if geometry["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": [simplify_ring(r, tolerance) for r in geometry["coordinates"]]}
+        return {
+            "type": "Polygon",
+            "coordinates": [simplify_ring(r, tolerance) for r in geometry["coordinates"]],
+        }
     polygons = [[simplify_ring(r, tolerance) for r in poly] for poly in geometry["coordinates"]]
     return {"type": "MultiPolygon", "coordinates": polygons}
 
@@ -149,10 +153,15 @@ def view_of(points: pd.DataFrame, admin: dict[str, Any] | None = None) -> BBox:
     if not located.empty:
         lons, lats = located["lon"].astype(float), located["lat"].astype(float)
         return float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())
-    boxes = [f.get("bbox") or bbox(f.get("geometry")) for f in (admin or {}).get("features", [])]
-    boxes = [b for b in boxes if b]
+    found = (f.get("bbox") or bbox(f.get("geometry")) for f in (admin or {}).get("features", []))
+    boxes: list[BBox] = [b for b in found if b]
     if boxes:
-        return min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
     return WORLD
 
 
@@ -161,8 +170,9 @@ def centre_and_zoom(view: BBox) -> tuple[dict[str, float], float]:
     each zoom level halves the degrees shown; 256 px show 360° at zoom 0)."""
     west, south, east, north = view
     centre = {"lon": (west + east) / 2, "lat": (south + north) / 2}
-    span_lon = max(east - west, 0.05) * 1.3
-    span_lat = max(north - south, 0.05) * 1.3 / max(math.cos(math.radians(centre["lat"])), 0.2)
+    # At least about 1.5° across: a lone town is shown with its surroundings, not street-level.
+    span_lon = max(east - west, MIN_SPAN) * 1.3
+    span_lat = max(north - south, MIN_SPAN) * 1.3 / max(math.cos(math.radians(centre["lat"])), 0.2)
     zoom_lon = math.log2(900 * 360 / (256 * span_lon))
     zoom_lat = math.log2(HEIGHT * 360 / (256 * span_lat))
     return centre, round(max(0.5, min(zoom_lon, zoom_lat, 11.0)), 2)
@@ -188,6 +198,7 @@ def _points_trace(points: pd.DataFrame, label: str, size_by: str) -> go.Scatterm
         text=points["place"].tolist(), customdata=custom, name=label,
         marker={
             "size": marker_sizes(values), "color": values, "colorscale": COLOURSCALE, "opacity": 0.8,
+            "cmin": 0, "cmax": max(max(values, default=0), 1),  # colours from zero, like the sizes
             "showscale": True, "colorbar": {"title": {"text": label}, "thickness": 12},
         },
         hovertemplate=f"<b>%{{text}}</b><br>{label}: %{{customdata[0]}}<br>sources: %{{customdata[1]}}<extra></extra>",

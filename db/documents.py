@@ -258,4 +258,3 @@ def figures(row: dict[str, Any]) -> str:
             shown = f"{qualifier.replace('_', ' ')} {shown}"
         parts.append(f"{q.replace('_', ' ')} {shown}")
     return " · ".join(parts)
-

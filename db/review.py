@@ -86,8 +86,10 @@ def _blank(raw: Any) -> bool:
 def _parse_count(name: str, raw: Any) -> int | None:
     if _blank(raw):
         return None
-    if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
-        raise ReviewError(f"{name}: {raw!r} is not a whole number; type digits such as 1200, or leave it empty")
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ReviewError(
+            f"{name}: {raw!r} is not a whole number; type digits such as 1200, or leave it empty"
+        )
     if isinstance(raw, int | float):
         value = int(raw)
     else:
@@ -112,7 +114,9 @@ def _parse_date(name: str, raw: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise ReviewError(f"{name}: '{raw}' is not a date; write it as YYYY-MM-DD, or leave it empty") from None
+        raise ReviewError(
+            f"{name}: '{raw}' is not a date; write it as YYYY-MM-DD, or leave it empty"
+        ) from None
 
 
 def _parse_choice(name: str, raw: Any, choices: tuple[str, ...]) -> str | None:
@@ -179,7 +183,9 @@ def _check_fields(kind: str, changes: Mapping[str, Any]) -> None:
         label = kind.replace("_", " ")
         if name in _ALL_FIELDS:
             raise ReviewError(f"{name}: not a field of a {label} fact; editable: {', '.join(allowed)}")
-        raise ReviewError(f"unknown field '{name}'; a {label} fact's editable fields are: {', '.join(allowed)}")
+        raise ReviewError(
+            f"unknown field '{name}'; a {label} fact's editable fields are: {', '.join(allowed)}"
+        )
 
 
 def _check_consistency(row: Mapping[str, Any], touched: set[str]) -> None:
@@ -230,8 +236,9 @@ def _record(conn: Connection, fact_id: int, action: str, user: str, before: dict
 def _set_status(conn: Connection, fact: dict[str, Any], status: str, user: str, reason: str | None) -> bool:
     if fact["review_status"] == status:
         return False
-    reviewed = {"reviewed_by": None, "reviewed_at": None} if status == "pending" else {}
-    reviewed = reviewed or {"reviewed_by": user, "reviewed_at": _utcnow()}
+    reviewed: dict[str, Any] = {"reviewed_by": None, "reviewed_at": None}
+    if status != "pending":
+        reviewed = {"reviewed_by": user, "reviewed_at": _utcnow()}
     conn.execute(update(Fact).where(Fact.id == fact["id"]).values(review_status=status, **reviewed))
     after: dict[str, Any] = {"review_status": status}
     if reason and reason.strip():
@@ -246,7 +253,9 @@ def set_review_status(
     """Set a fact's review status (pending, confirmed, rejected). False when it already had it."""
     user = _check_user(user)
     if status not in REVIEW_STATUSES:
-        raise ReviewError(f"review_status: '{status}' is not allowed; use one of: {', '.join(REVIEW_STATUSES)}")
+        raise ReviewError(
+            f"review_status: '{status}' is not allowed; use one of: {', '.join(REVIEW_STATUSES)}"
+        )
     with upgrade(url).begin() as conn:
         return _set_status(conn, _load(conn, fact_id), status, user, reason)
 
@@ -327,7 +336,9 @@ def _replace_orgs(conn: Connection, fact: dict[str, Any], role: str, names: list
     new = sorted(index.names[i] for i in ids)
     if new != old:
         conn.execute(
-            delete(FactOrganisation).where(FactOrganisation.fact_id == fact["id"], FactOrganisation.role == role)
+            delete(FactOrganisation).where(
+                FactOrganisation.fact_id == fact["id"], FactOrganisation.role == role
+            )
         )
         if ids:
             rows = [{"fact_id": fact["id"], "organisation_id": i, "role": role} for i in sorted(ids)]

@@ -86,8 +86,11 @@ def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFram
         out[col] = out[col].fillna(0).astype("int64") if col in out else 0
     out["attempted"] = out["convoys"] - out[list(NOT_ATTEMPTED)].sum(axis=1)
     out["delivered_or_partial"] = out[list(DELIVERED)].sum(axis=1)
-    out["delivered_share"] = (out["delivered_or_partial"] / out["attempted"].where(out["attempted"] > 0)).round(3)
-    return out
+    out["delivered_share"] = (
+        out["delivered_or_partial"] / out["attempted"].where(out["attempted"] > 0)
+    ).round(3)
+    return out[["week", "convoys", *OUTCOMES, "trucks", "people_served", "attempted", "delivered_or_partial",
+                "delivered_share", "sources"]]  # fmt: skip
 
 
 def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
@@ -134,14 +137,16 @@ def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: Paren
         return pd.DataFrame(columns=cols)
     per = _per_place_date(obs)
     per["as_of"] = per["date"]
-    per["date"] = pd.to_datetime(per["date"])
+    per["date"] = pd.to_datetime(per["date"]).astype("datetime64[ns]")
     grid = pd.DataFrame({"week": list(weeks)}).merge(per[["place_id"]].drop_duplicates(), how="cross")
-    grid["date"] = pd.to_datetime(grid["week"]) + pd.Timedelta(days=6)
+    grid["date"] = (pd.to_datetime(grid["week"]) + pd.Timedelta(days=6)).astype("datetime64[ns]")
     merged = pd.merge_asof(
         grid.sort_values("date"), per.sort_values("date"), on="date", by="place_id", direction="backward"
     )
     merged = merged[merged["as_of"].notna() & ~merged["lifted"].astype("boolean").fillna(True)]
     merged = drop_contained_rows(merged, ["week"], parents)
+    for col in ("pop_low", "pop_high", "sources"):
+        merged[col] = merged[col].fillna(0).astype("int64")
     return merged[cols].sort_values(["week", "place_id"]).reset_index(drop=True)
 
 
@@ -165,7 +170,9 @@ def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.Da
     current = analytics.besieged_at(obs, day, parents)
     if current.empty:
         return pd.DataFrame(columns=cols)
-    rows = obs.merge(current[["place_id", "as_of"]], left_on=["place_id", "date"], right_on=["place_id", "as_of"])
+    rows = obs.merge(
+        current[["place_id", "as_of"]], left_on=["place_id", "date"], right_on=["place_id", "as_of"]
+    )
     detail = rows.groupby("place_id").agg(
         place=("place", "first"),
         sources=("source", lambda s: ", ".join(sorted(set(s.dropna())))),

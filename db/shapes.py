@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +29,9 @@ TOLL_METRICS = {"killed", "injured"}
 METRICS = ("convoys", "trucks", "people_served", "besieged", "killed", "injured")
 # What "sources" counts for each metric, for the page's caption.
 SOURCE_MEANING = {
-    **dict.fromkeys(CONVOY_METRICS, "files or reports"),
-    "besieged": "observations on the latest date",
-    **dict.fromkeys(TOLL_METRICS, "estimating sources"),
+    **dict.fromkeys(CONVOY_METRICS, "file(s) or report(s)"),
+    "besieged": "observation(s) on the latest date",
+    **dict.fromkeys(TOLL_METRICS, "estimating source(s)"),
 }
 
 
@@ -40,7 +41,7 @@ def _read(stmt: Select, url: str | None) -> pd.DataFrame:
         return pd.read_sql(stmt, conn)
 
 
-def _read_ids(build: Any, ids: list[int], url: str | None) -> pd.DataFrame:
+def _read_ids(build: Callable[[list[int]], Select], ids: list[int], url: str | None) -> pd.DataFrame:
     """``build(chunk)`` -> a select over those ids; run in chunks (SQL parameter limits), concatenated."""
     frames = [_read(build(ids[i : i + CHUNK]), url) for i in range(0, len(ids), CHUNK)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -54,6 +55,7 @@ def upsert_shapes(conn: Connection, shapes: dict[str, Any], source: str) -> int:
         for place_id, pcode, level in conn.execute(
             select(Place.id, Place.pcode, Place.admin_level).where(Place.pcode.is_not(None))
         )
+        if pcode
     }
     rows = []
     for pcode, geometry in shapes.items():
@@ -70,7 +72,9 @@ def upsert_shapes(conn: Connection, shapes: dict[str, Any], source: str) -> int:
         for row in chunk:
             if row["place_id"] in existing:
                 values = {k: v for k, v in row.items() if k != "place_id"}
-                conn.execute(update(PlaceShape).where(PlaceShape.place_id == row["place_id"]).values(**values))
+                conn.execute(
+                    update(PlaceShape).where(PlaceShape.place_id == row["place_id"]).values(**values)
+                )
     return len(rows)
 
 
@@ -159,7 +163,9 @@ def _besieged(day: dt.date, scope: Scope, url: str | None) -> tuple[pd.DataFrame
     return out, int(out["sources"].sum())
 
 
-def _tolls(metric: str, start: dt.date, end: dt.date, scope: Scope, url: str | None) -> tuple[pd.DataFrame, int]:
+def _tolls(
+    metric: str, start: dt.date, end: dt.date, scope: Scope, url: str | None
+) -> tuple[pd.DataFrame, int]:
     tolls = queries.toll_rows(start, end, scope, url)
     daily = analytics.daily_tolls(tolls, queries.place_parents(url))
     if daily.empty:
@@ -195,7 +201,9 @@ def _with_places(figures: pd.DataFrame, url: str | None) -> pd.DataFrame:
         )  # fmt: skip
 
     places = _read_ids(build, [int(i) for i in figures["place_id"]], url)
-    merged = figures.assign(place_id=figures["place_id"].astype("int64")).merge(places, on="place_id", how="left")
+    merged = figures.assign(place_id=figures["place_id"].astype("int64")).merge(
+        places, on="place_id", how="left"
+    )
     for col in ("low", "high", "sources"):
         merged[col] = merged[col].fillna(0).astype("int64")
     return merged[cols]

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, case, exists, func, literal, or_, select
 
 from db import analytics, rules
+from db.engine import read_engine
+from db.migrate import upgrade
 from db.models import Document, Fact, FactOrganisation, Import, Organisation, Place
-from db.queries import _frame, place_parents
+from db.queries import place_parents
 
 KINDS = ("convoy", "besieged_population", "civilian_toll")
 SILENT_WEEKS = 4  # "no report for four weeks" ...
@@ -39,8 +42,19 @@ class Selection:
         return rules.mondays(self.start, self.end)
 
 
+def _frame(stmt: Select | CompoundSelect, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
+    upgrade(url)
+    with read_engine(url).connect() as conn:
+        frame = pd.read_sql(stmt, conn)
+    for col in date_cols:
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+@lru_cache(maxsize=256)
 def _subtree(place_id: int):  # type: ignore[no-untyped-def]
-    """A recursive CTE of ``place_id`` and every place below it (eastern Ghouta -> Douma, Harasta ...)."""
+    """One shared (so a statement may use it twice) recursive CTE of ``place_id`` and every place below it (eastern Ghouta -> Douma, Harasta ...)."""
     top = select(Place.id.label("id")).where(Place.id == place_id).cte("subtree", recursive=True)
     below = top.alias("above")
     return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
@@ -160,13 +174,20 @@ def fact_provenance(fact_id: int, url: str | None = None) -> dict[str, object]:
     frame = _frame(stmt, url)
     if frame.empty:
         return {}
-    row = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in frame.iloc[0].items()}
+    row = {k: _plain(v) for k, v in frame.iloc[0].items()}
     text, start, end = row.pop("text"), row["span_start"], row["span_end"]
     row["excerpt"] = None
-    if isinstance(text, str) and start is not None and end is not None:
-        a, b = int(start), int(end)
-        row["excerpt"] = f"…{text[max(0, a - 200):a]}«{text[a:b]}»{text[b:b + 200]}…"
+    if isinstance(text, str) and isinstance(start, int) and isinstance(end, int):
+        a, b = start, end
+        row["excerpt"] = f"…{text[max(0, a - 200) : a]}«{text[a:b]}»{text[b : b + 200]}…"
     return row
+
+
+def _plain(value: object) -> object:
+    """numpy scalars to Python ones, NaN/NaT to None (the dict is shown, not computed on)."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 # ---- besieged populations ---------------------------------------------------------------------------
@@ -259,7 +280,9 @@ def _in_window(daily: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     return daily[(days >= pd.Timestamp(sel.start)) & (days <= pd.Timestamp(sel.end))]
 
 
-def toll_trends(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def toll_trends(
+    sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """Everything the Civilian tolls page draws, from one fetch:
 
     - ``band``: week, killed_low ... injured_high (low–high across sources), sources,
@@ -284,16 +307,24 @@ def toll_trends(sel: Selection, url: str | None = None, rows: pd.DataFrame | Non
 # ---- the Overview with filters --------------------------------------------------------------------------
 
 
-def weekly_overview(sel: Selection, url: str | None = None) -> pd.DataFrame:
+def weekly_overview(
+    sel: Selection,
+    url: str | None = None,
+    convoys: pd.DataFrame | None = None,
+    obs: pd.DataFrame | None = None,
+    tolls: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
-    review filters applied. Same columns (toll_sources included); plus besieged_places."""
+    review filters applied. Same columns (toll_sources included), plus attempted,
+    delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``, ``tolls``:
+    convoy_facts, besieged_observations and toll_rows already fetched for ``sel``."""
     weeks = sel.weeks()
-    convoys = weekly_convoys(sel, url).drop(columns=["sources"])
-    obs = besieged_observations(sel, url)
+    weekly = weekly_convoys(sel, url, rows=convoys).drop(columns=["sources"])
+    obs = besieged_observations(sel, url) if obs is None else obs
     besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
-    tolls = toll_trends(sel, url)["band"][["week", *rules.TOLL_VALUES, "sources"]]
-    out = convoys.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
-    return out.merge(tolls.rename(columns={"sources": "toll_sources"}), on="week")
+    band = toll_trends(sel, url, rows=tolls)["band"][["week", *rules.TOLL_VALUES, "sources"]]
+    out = weekly.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
+    return out.merge(band.rename(columns={"sources": "toll_sources"}), on="week")
 
 
 # ---- alerts ----------------------------------------------------------------------------------------------
@@ -305,14 +336,12 @@ def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.D
     silent_start = week - dt.timedelta(weeks=SILENT_WEEKS - 1)
     base_start = silent_start - dt.timedelta(weeks=BASELINE_WEEKS)
     end = week + dt.timedelta(days=6)
-    where = [c for kind in KINDS for c in _where(kind, sel)[1:]][:0]  # filters other than kind, below
-    scope = Selection(base_start, end, sel.place_id, sel.organisation_id, sel.include_pending)
     recent = func.sum(case((Fact.date >= silent_start, 1), else_=0))
     stmt = (
         select(Fact.place_id, Place.name.label("place"), func.max(Fact.date).label("last_report"),
                func.count().label("reports"))
         .join(Place, Place.id == Fact.place_id)
-        .where(Fact.kind.in_(KINDS), *_where("convoy", scope)[1:], *where, Fact.date.between(base_start, end))
+        .where(Fact.kind.in_(KINDS), *_where("convoy", sel)[1:], Fact.date.between(base_start, end))
         .group_by(Fact.place_id, Place.name)
         .having(recent == 0)
         .order_by(Place.name)
@@ -336,8 +365,10 @@ def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> p
         return pd.DataFrame(columns=["convoy_key", "date", "place", "outcome", "trucks"])
     rows["convoy_key"] = rows["event_ref"].where(rows["event_ref"].notna(), "fact:" + rows["id"].astype(str))
     latest = rows.sort_values(["date", "id"]).groupby("convoy_key").tail(1)
-    return latest[["convoy_key", "date", "place", "outcome", "trucks"]].sort_values(["date", "place"]).reset_index(
-        drop=True
+    return (
+        latest[["convoy_key", "date", "place", "outcome", "trucks"]]
+        .sort_values(["date", "place"])
+        .reset_index(drop=True)
     )
 
 
@@ -350,16 +381,46 @@ def alerts(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFram
     rows: list[tuple[str, str, dt.date | None, str]] = []
     for c in alarming_convoys(week, sel, url).itertuples():
         trucks = "" if pd.isna(c.trucks) else f" ({int(c.trucks)} trucks)"
-        rows.append(("convoy", c.place, c.date, f"A convoy to {c.place}{trucks} was {c.outcome} on {c.date:%-d %b %Y}."))
+        rows.append(
+            (
+                "convoy",
+                c.place,
+                c.date,
+                f"A convoy to {c.place}{trucks} was {c.outcome} on {c.date:%-d %b %Y}.",
+            )
+        )
     this = Selection(week, end, sel.place_id, sel.organisation_id, sel.include_pending)
     obs = besieged_observations(this, url)
     for b in rules.newly_besieged(obs, week, place_parents(url)).itertuples():
-        rows.append(("besieged", b.place, b.date, f"{b.place} is newly reported besieged ({_range(b.pop_low, b.pop_high)} people, {b.date:%-d %b %Y})."))
-    pair = Selection(week - dt.timedelta(weeks=1), end, sel.place_id, sel.organisation_id, sel.include_pending)
+        rows.append(
+            (
+                "besieged",
+                b.place,
+                b.date,
+                f"{b.place} is newly reported besieged ({_range(b.pop_low, b.pop_high)} people, {b.date:%-d %b %Y}).",
+            )
+        )
+    pair = Selection(
+        week - dt.timedelta(weeks=1), end, sel.place_id, sel.organisation_id, sel.include_pending
+    )
     for j in rules.toll_jumps(toll_trends(pair, url)["band"], week).itertuples():
-        rows.append(("toll", "", None, f"Civilians {j.measure}: {_range(j.low, j.high)} this week, up from {_range(j.previous_low, j.previous_high)} the week before (+{j.change:.0%})."))
+        rows.append(
+            (
+                "toll",
+                "",
+                None,
+                f"Civilians {j.measure}: {_range(j.low, j.high)} this week, up from {_range(j.previous_low, j.previous_high)} the week before (+{j.change:.0%}).",
+            )
+        )
     for s in silent_places(week, sel, url).itertuples():
-        rows.append(("silent", s.place, s.last_report, f"No report from {s.place} for four weeks (last on {s.last_report:%-d %b %Y})."))
+        rows.append(
+            (
+                "silent",
+                s.place,
+                s.last_report,
+                f"No report from {s.place} for four weeks (last on {s.last_report:%-d %b %Y}).",
+            )
+        )
     return pd.DataFrame(rows, columns=["alert", "place", "date", "message"])
 
 
@@ -379,7 +440,9 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
     chosen when only its towns have facts). Columns: id, name, parent_id, facts (own), inside (facts
     of the places below it). Sorted by name."""
     own = _frame(
-        select(Fact.place_id, func.count().label("facts")).where(Fact.retracted.is_(False)).group_by(Fact.place_id),
+        select(Fact.place_id, func.count().label("facts"))
+        .where(Fact.retracted.is_(False))
+        .group_by(Fact.place_id),
         url,
     )
     parents = place_parents(url)
@@ -394,9 +457,8 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
     names = _frame(select(Place.id, Place.name, Place.parent_id).where(Place.id.in_(ids)), url)
     names["facts"] = names["id"].map(counts).fillna(0).astype("int64")
     names["inside"] = names["id"].map(inside).fillna(0).astype("int64")
-    return names.sort_values(["name", "id"], key=lambda s: s.str.casefold() if s.dtype == object else s).reset_index(
-        drop=True
-    )
+    names["_key"] = names["name"].str.casefold()
+    return names.sort_values(["_key", "id"]).drop(columns="_key").reset_index(drop=True)
 
 
 def filter_organisations(url: str | None = None) -> pd.DataFrame:
@@ -415,4 +477,9 @@ def filter_organisations(url: str | None = None) -> pd.DataFrame:
     out = frame.groupby(["id", "name"], as_index=False).agg(
         roles=("role", lambda s: " and ".join(sorted(set(s)))), facts=("facts", "sum")
     )
-    return out.sort_values("name", key=lambda s: s.str.casefold()).reset_index(drop=True)
+    return (
+        out.assign(_key=out["name"].str.casefold())
+        .sort_values("_key")
+        .drop(columns="_key")
+        .reset_index(drop=True)
+    )

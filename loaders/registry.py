@@ -33,6 +33,7 @@ class Format(StrEnum):
     DAILY_CASUALTIES = "daily-casualties-json"
     COD_PCODES = "cod-pcodes"
     COD_GEOJSON = "cod-geojson"
+    REPORT = "report"
 
 
 @dataclass(slots=True)
@@ -60,7 +61,7 @@ class Loader(Protocol):
 def _loaders() -> dict[Format, Loader]:
     # Imported here so that the registry module stays importable while a loader is broken,
     # and the error names the loader instead of failing every import.
-    from loaders import acled, awsd, cod, cod_geojson, daily_casualties, hxl, kika, tabular
+    from loaders import acled, awsd, cod, cod_geojson, daily_casualties, hxl, kika, reports, tabular
 
     return {
         Format.TABLE_CSV: tabular.CSV_LOADER,
@@ -72,6 +73,7 @@ def _loaders() -> dict[Format, Loader]:
         Format.DAILY_CASUALTIES: daily_casualties,
         Format.COD_PCODES: cod.PCODES_LOADER,
         Format.COD_GEOJSON: cod_geojson.GEOJSON_LOADER,
+        Format.REPORT: reports,
     }
 
 

@@ -21,6 +21,7 @@ FORMAT_WORDS = {
     Format.DAILY_CASUALTIES: "daily casualty JSON",
     Format.COD_PCODES: "OCHA COD p-codes",
     Format.COD_GEOJSON: "GeoJSON",
+    Format.REPORT: "report (TXT, Markdown, HTML, PDF, DOCX)",
 }
 
 

@@ -193,14 +193,18 @@ def countries(detailed: dict[str, Any], coarse: dict[str, Any], region: BBox = R
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("package", type=Path, help="the unpacked world-atlas package folder")
     parser.add_argument("output", type=Path, help="the GeoJSON file to write")
     args = parser.parse_args(argv)
     detailed = json.loads((args.package / "countries-50m.json").read_text(encoding="utf-8"))
     coarse = json.loads((args.package / "countries-110m.json").read_text(encoding="utf-8"))
     collection = countries(detailed, coarse)
-    args.output.write_text(json.dumps(collection, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    args.output.write_text(
+        json.dumps(collection, separators=(",", ":"), ensure_ascii=False), encoding="utf-8"
+    )
     size = args.output.stat().st_size
     print(f"{args.output}: {len(collection['features'])} countries, {size / 1e6:.2f} MB")
     return 0

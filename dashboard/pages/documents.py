@@ -56,7 +56,8 @@ def show_report(doc: dict[str, Any], row: pd.Series) -> None:
     )
     cols = st.columns(4)
     for col, (label, name) in zip(
-        cols, (("Facts", "facts"), ("Pending", "pending"), ("Confirmed", "confirmed"), ("Rejected", "rejected")),
+        cols,
+        (("Facts", "facts"), ("Pending", "pending"), ("Confirmed", "confirmed"), ("Rejected", "rejected")),
         strict=True,
     ):
         col.metric(label, f"{int(row[name]):,}")
@@ -105,7 +106,9 @@ if imports.empty:
     st.stop()
 
 reports = int(imports["has_text"].sum())
-st.caption(f"{len(imports)} import(s), newest first: {reports} report(s) with text, {len(imports) - reports} table(s).")
+st.caption(
+    f"{len(imports)} import(s), newest first: {reports} report(s) with text, {len(imports) - reports} table(s)."
+)
 shown = imports.assign(published=imports["published"].map(lambda v: text_or(v, "")))
 st.dataframe(shown[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS), hide_index=True, width="stretch")
 

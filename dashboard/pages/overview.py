@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import charts, data
 from dashboard.charts import format_count, format_range
-from dashboard.filters import OverviewFilters, week_label, week_options
+from dashboard.filters import OverviewFilters, sidebar_filters, week_label, week_options
 from db.queries import OUTCOMES
 from loaders.normalise.dates import week_start
 
@@ -31,27 +34,31 @@ if span is None:
     st.caption(f"Store: {data.store_label()}")
     st.stop()
 
-weeks = week_options(*span)
+filters = sidebar_filters(span, data.latest_activity(), data.filter_places(), data.filter_organisations())
+first, last = max(span[0], filters.start), min(span[1], filters.end)
+if first > last:
+    st.info(f"{filters.describe()} The store holds facts from {span[0]} to {span[1]}: widen the dates.")
+    st.stop()
+weeks = week_options(first, last)
 # Default: the latest week with convoys or tolls (a trailing besieged observation is no "news").
 active = data.latest_activity()
 default = weeks.index(week_start(active)) if active and week_start(active) in weeks else 0
 with st.sidebar:
     week = st.selectbox("ISO week", weeks, index=default, format_func=week_label, key="overview_week")
-    include_pending = st.checkbox(
-        "include pending (unreviewed) facts",
-        key="overview_include_pending",
-        help="Facts extracted from reports wait for a reviewer; tick to count them already.",
-    )
-filters = OverviewFilters(week=week, include_pending=include_pending)
+include_pending = filters.include_pending
+overview = OverviewFilters(week=week, include_pending=include_pending)
 suffix = " (incl. pending)" if include_pending else ""
 
-st.caption(filters.describe())
+st.caption(f"{filters.describe()} Headline week {week_label(week)}, with up to {overview.trend_weeks} "
+           "weeks of trend before it.")  # fmt: skip
 if include_pending:
     st.warning("Includes pending (unreviewed) facts: figures may change after review.")
 
-trend = data.weekly_overview(filters.week, filters.trend_weeks, filters.include_pending)
-# Weeks before the store's first fact would read as zeros; they are unknown, so leave them out.
-trend = trend[trend["week"] >= week_start(span[0])].reset_index(drop=True)
+# The trend window: up to 12 weeks ending with the chosen week, never before the filters' start or
+# the store's first fact (earlier weeks would read as zeros; they are unknown).
+trend_start = max(week - dt.timedelta(weeks=overview.trend_weeks - 1), week_start(first))
+sel = replace(filters.selection(), start=trend_start, end=week + dt.timedelta(days=6))
+trend = data.trend_overview(sel)
 this = trend.iloc[-1]
 previous = trend.iloc[-2] if len(trend) > 1 else None
 
@@ -69,7 +76,7 @@ def _metric(column: DeltaGenerator, label: str, col: str, help: str | None = Non
     )
 
 
-st.subheader(f"Week {week_label(filters.week)}{suffix}")
+st.subheader(f"Week {week_label(week)}{suffix}")
 row1 = st.columns(3)
 _metric(row1[0], "Convoys", "convoys", "Each convoy counted once, by its final outcome in this week.")
 _metric(row1[1], "Trucks", "trucks", "Trucks of this week's convoys; a convoy without a truck count adds 0.")
@@ -92,18 +99,44 @@ outcomes_text = (
 st.caption(f"{outcomes_text} Civilian tolls this week come from {sources} source(s).")
 
 
-def _chart(column: DeltaGenerator, figure: go.Figure) -> None:
-    column.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+ALERT_TITLES = {
+    "convoy": "Convoy blocked or attacked", "besieged": "Newly besieged", "toll": "Toll up more than 25 %",
+    "silent": "No report for four weeks",
+}  # fmt: skip
 
 
-st.subheader(f"{len(trend)} week(s) to {week_label(filters.week)}{suffix}")
+def show_alerts(alerts: pd.DataFrame) -> None:
+    """One line per alert, grouped by kind; a quiet week says so."""
+    st.subheader("Alerts")
+    if alerts.empty:
+        st.success("No alerts this week.")
+        return
+    for kind, title in ALERT_TITLES.items():
+        for message in alerts.loc[alerts["alert"] == kind, "message"]:
+            st.warning(f"**{title}:** {message}")
+    st.caption("Toll alert: both ends of the low–high band rose by more than 25 % on the week before. "
+               "No report: no fact of any kind for four weeks, from a place with reports in the 12 weeks before.")  # fmt: skip
+
+
+show_alerts(data.alerts(week, filters.selection()))
+
+st.subheader(f"{len(trend)} week(s) to {week_label(week)}{suffix}")
+convoy_note = data.sources_note(data.convoy_facts(sel), "convoy", by_source=False)
+obs = data.besieged_observations(sel)
+besieged_note = data.sources_note(obs[obs["date"] <= sel.end], "observation")
+toll_note = data.sources_note(data.toll_rows(sel), "toll report")
+outcome_cols = ["week", "convoys", *OUTCOMES]
 left, right = st.columns(2)
-_chart(left, charts.convoys_by_outcome_bar(trend))
-_chart(right, charts.trend_lines(trend, ["trucks"]))
-_chart(left, charts.trend_lines(trend, ["people_served"]))
-_chart(right, charts.besieged_range_band(trend))
-_chart(left, charts.killed_range_band(trend))
-_chart(right, charts.injured_range_band(trend))
+panels = [
+    (charts.convoys_by_outcome_bar(trend), outcome_cols, convoy_note),
+    (charts.trend_lines(trend, ["trucks"]), ["week", "trucks"], convoy_note),
+    (charts.trend_lines(trend, ["people_served"]), ["week", "people_served"], convoy_note),
+    (charts.besieged_range_band(trend), ["week", "besieged_low", "besieged_high"], besieged_note),
+    (charts.killed_range_band(trend), ["week", "killed_low", "killed_high", "toll_sources"], toll_note),
+    (charts.injured_range_band(trend), ["week", "injured_low", "injured_high", "toll_sources"], toll_note),
+]
+for i, (figure, columns, note) in enumerate(panels):
+    data.show_chart(figure, trend[columns], f"overview_chart{i + 1}", note, left if i % 2 == 0 else right)
 
 with st.expander("The figures as a table"):
     shown = trend.assign(week=trend["week"].map(week_label))

@@ -80,7 +80,10 @@ def _act(fact_id: int, action: str, next_id: int | None) -> None:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not changed: {exc}")
         return
     done = {"confirm": "confirmed", "reject": "rejected"}[action]
-    st.session_state[FLASH] = ("success", f"Fact #{fact_id} {done}." if changed else f"Fact #{fact_id} was already {done}.")
+    st.session_state[FLASH] = (
+        "success",
+        f"Fact #{fact_id} {done}." if changed else f"Fact #{fact_id} was already {done}.",
+    )
     _move_to(next_id)
 
 
@@ -93,7 +96,10 @@ def _save(fact_id: int, kind: str, confirm: bool, next_id: int | None) -> None:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not saved: {exc}")
         return
     names = ", ".join(changed) or "nothing changed"
-    st.session_state[FLASH] = ("success", f"Fact #{fact_id} saved ({names}){' and confirmed' if confirm else ''}.")
+    st.session_state[FLASH] = (
+        "success",
+        f"Fact #{fact_id} saved ({names}){' and confirmed' if confirm else ''}.",
+    )
     if confirm:
         _move_to(next_id)
 
@@ -107,8 +113,11 @@ def show_flash() -> None:
 def show_fields(fact: dict[str, Any]) -> None:
     kind = fact["kind"]
     names = [f for f in FIELDS_BY_KIND.get(kind, ()) if f not in ("place_text",)]
-    rows = [("place", f"{fact['place_text']} → {fact['place']}"), ("date as written", shown(fact["date_text"]))]
-    rows += [(field_label(f), shown(fact.get(f))) for f in names]
+    rows = [
+        ("place", f"{fact['place_text']} → {fact['place']}"),
+        ("date as written", shown(fact["date_text"])),
+    ]
+    rows += [(f.replace("_", " "), shown(fact.get(f))) for f in names]
     rows += [(f"{q} as written", shown(fact.get(f"{q}_text"))) for q in _quantities(kind)]
     rows += [("method", fact["method"]), ("review status", fact["review_status"])]
     table = pd.DataFrame([r for r in rows if r[1]], columns=["field", "value"])
@@ -126,7 +135,9 @@ def show_evidence(fact: dict[str, Any]) -> None:
         st.caption(f"From {where}{fact['file_name']}: {fact.get('evidence') or '(no evidence stored)'}")
         return
     title = doc["title"] or doc["file_name"]
-    st.caption(f"In **{title}** ({doc['publisher'] or 'publisher unknown'}, {shown(doc['published']) or 'undated'})")
+    st.caption(
+        f"In **{title}** ({doc['publisher'] or 'publisher unknown'}, {shown(doc['published']) or 'undated'})"
+    )
     start, end = int(fact["span_start"]), int(fact["span_end"])
     window = paragraph_window(doc["text"], start, end)
     spans = spans_from_records(data.document_facts(int(fact["import_id"])).to_dict("records"))
@@ -161,7 +172,9 @@ def show_edit_form(fact: dict[str, Any], next_id: int | None) -> None:
                     _input(name, fact, f"review_edit_{name}_{fact_id}")
         st.caption("Give a value, or a low–high range; changing one figure recalculates nothing else.")
         left, right = st.columns(2)
-        left.form_submit_button("Save changes", key="review_save", on_click=_save, args=(fact_id, kind, False, next_id))
+        left.form_submit_button(
+            "Save changes", key="review_save", on_click=_save, args=(fact_id, kind, False, next_id)
+        )
         right.form_submit_button(
             "Save and confirm", key="review_save_confirm", type="primary", on_click=_save,
             args=(fact_id, kind, True, next_id),
@@ -203,7 +216,9 @@ doc_labels = {
 if st.session_state.get("review_document") not in (None, *doc_labels):
     st.session_state.pop("review_document")
 with st.sidebar:
-    kind = st.selectbox("Kind", kinds, key="review_kind", format_func=lambda k: KIND_LABELS.get(k, "all kinds"))
+    kind = st.selectbox(
+        "Kind", kinds, key="review_kind", format_func=lambda k: KIND_LABELS.get(k, "all kinds")
+    )
     import_id = st.selectbox(
         "Document", list(doc_labels), index=None, key="review_document", format_func=doc_labels.get,
         placeholder="all documents",
@@ -233,7 +248,9 @@ st.subheader(f"#{fact_id} {KIND_LABELS.get(fact['kind'], fact['kind'])} at {fact
 show_evidence(fact)
 show_fields(fact)
 buttons = st.columns([1, 1, 3])
-buttons[0].button("Confirm", key="review_confirm", type="primary", on_click=_act, args=(fact_id, "confirm", next_id))
+buttons[0].button(
+    "Confirm", key="review_confirm", type="primary", on_click=_act, args=(fact_id, "confirm", next_id)
+)
 buttons[1].button("Reject", key="review_reject", on_click=_act, args=(fact_id, "reject", next_id))
 buttons[2].text_input(
     "Reason for rejecting (optional)", key=f"review_reason_{fact_id}", label_visibility="collapsed",

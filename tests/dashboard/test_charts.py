@@ -114,3 +114,68 @@ def test_week_labels_and_options() -> None:
     sentence = OverviewFilters(dt.date(2018, 3, 5), include_pending=True).describe()
     assert sentence.startswith("Week 2018-W10 (5–11 Mar 2018), with up to 12 weeks of trend")
     assert "pending" in sentence
+
+
+# ---- analytics pages ------------------------------------------------------------------------------
+
+
+def test_delivered_share_line_leaves_gaps_for_weeks_with_nothing_attempted() -> None:
+    weekly = pd.DataFrame({"week": [dt.date(2018, 3, 5), dt.date(2018, 3, 12)], "delivered_share": [0.667, None],
+                           "delivered_or_partial": [2, 0], "attempted": [3, 0]})  # fmt: skip
+    fig = charts.delivered_share_line(weekly)
+    assert list(fig.data[0].y) == [66.7, None]
+    assert [list(c) for c in fig.data[0].customdata] == [[2, 3], [0, 0]]
+    assert fig.layout.yaxis.ticksuffix == "%" and list(fig.layout.yaxis.range) == [0, 105]
+    assert "not planned, postponed or underway" in fig.layout.title.subtitle.text
+
+
+def test_top_destinations_bar_splits_outcomes_largest_on_top() -> None:
+    top = pd.DataFrame({"place": ["Douma", "Madaya"], "convoys": [4, 1], "delivered_or_partial": [3, 1],
+                        "blocked_or_attacked": [1, 0]})  # fmt: skip
+    fig = charts.top_destinations_bar(top)
+    assert [t.name for t in fig.data] == [
+        "Delivered (fully or partly)",
+        "Blocked or attacked",
+        "Other outcomes",
+    ]
+    assert list(fig.data[0].y) == ["Madaya", "Douma"]  # plotly draws the first category at the bottom
+    assert list(fig.data[0].x) == [1, 3] and list(fig.data[1].x) == [0, 1] and list(fig.data[2].x) == [0, 0]
+    assert fig.data[0].orientation == "h" and fig.layout.barmode == "stack"
+
+
+def test_besieged_by_place_stacks_places_and_draws_the_high_total() -> None:
+    weeks = [dt.date(2018, 3, 5), dt.date(2018, 3, 12)]
+    frame = pd.DataFrame({"week": [weeks[0], weeks[1], weeks[1]], "place": ["Madaya", "Madaya", "eastern Ghouta"],
+                          "pop_low": [40000, 40000, 390000], "pop_high": [40000, 40000, 400000]})  # fmt: skip
+    fig = charts.besieged_by_place(frame)
+    assert [t.name for t in fig.data] == ["eastern Ghouta", "Madaya", "Total (highest figures)"]
+    assert list(fig.data[0].y) == [0, 390000] and fig.data[0].stackgroup == "places"
+    assert list(fig.data[2].y) == [40000, 440000] and fig.data[2].stackgroup is None
+    assert list(fig.data[0].x) == ["2018-W10", "2018-W11"]
+    assert charts.besieged_by_place(frame.iloc[0:0]).data == ()
+
+
+def test_toll_charts_show_sources_side_by_side_never_summed() -> None:
+    week = dt.date(2018, 3, 5)
+    band = pd.DataFrame({"week": [week], "killed_low": [940], "killed_high": [1000], "injured_low": [3000],
+                         "injured_high": [3500], "sources": [2], "killed_low_total": [940],
+                         "killed_high_total": [1000]})  # fmt: skip
+    by_source = pd.DataFrame({"week": [week, week], "source": ["SAMS", "SOHR"], "killed_low": [1000, 940],
+                              "killed_high": [1000, 940]})  # fmt: skip
+    fig = charts.toll_by_source(band, by_source, "killed")
+    assert [t.name for t in fig.data] == ["low", "high", "SAMS", "SOHR"]
+    assert list(fig.data[1].y) == [1000] and list(fig.data[3].y) == [940]
+    assert "sources per week: 2" in fig.layout.title.subtitle.text
+
+    compare = pd.DataFrame({"source": ["MSF", "SOHR"], "killed_low": [80, 940], "killed_high": [84, 940],
+                            "injured_low": [0, 3000], "injured_high": [0, 3000]})  # fmt: skip
+    side = charts.sources_side_by_side(compare)
+    assert side.layout.barmode == "group" and [t.name for t in side.data] == [
+        "Civilians killed",
+        "Civilians injured",
+    ]
+    assert list(side.data[0].y) == [84, 940] and list(side.data[0].error_y.arrayminus) == [4, 0]
+
+    cumulative = charts.cumulative_curve(band, "killed")
+    assert list(cumulative.data[0].y) == [940] and list(cumulative.data[1].y) == [1000]
+    assert "running total" in cumulative.layout.title.text

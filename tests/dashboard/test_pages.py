@@ -119,8 +119,8 @@ def test_changing_the_week_changes_the_metrics(seeded_store: Store) -> None:
 
 def test_include_pending_is_marked(seeded_store: Store) -> None:
     at = _app()
-    assert "confirmed facts only" in _text(at)
-    at.checkbox(key="overview_include_pending").check().run()
+    assert "Confirmed facts only" in _text(at)
+    at.checkbox(key="filters_include_pending").check().run()  # the global sidebar filter
     assert not at.exception
     assert "Includes pending (unreviewed) facts" in at.warning[0].value
     assert "(incl. pending)" in _text(at)

@@ -1,0 +1,82 @@
+"""Free-text reports (.txt .md .html .pdf .docx) into convoy, besieged-population and civilian-toll
+facts, each with the character span of the sentence it came from (``provenance.method = "text"``).
+
+Every fact is its own "row": ``rows_in`` is the number of facts, so the accounting rule holds.
+Relative dates ('on Tuesday', 'yesterday') need the publication date: from the ``published:``
+header line or the ``published`` option; without one they stay unresolved, with a WARNING.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from loaders.records import LoadError, LoadResult, Severity
+from loaders.reports.documents import SUFFIXES, parse_published, read_document
+from loaders.reports.extract import extract_text
+from loaders.reports.schema import to_record
+
+FORMAT = "report"
+_PROSE_SENTENCE = re.compile(r"[A-Za-z][^.!?\n]{30,}[.!?](?:\s|$)")
+
+
+def detect(head: Any) -> int:
+    """60 for a PDF or Word file, 50 for text that reads as prose, 0 for tables and everything else."""
+    suffix = head.suffix
+    if suffix not in SUFFIXES:
+        return 0
+    if suffix == ".pdf":
+        return 60 if head.raw.startswith(b"%PDF") else 0
+    if suffix == ".docx":
+        return 60 if head.raw.startswith(b"PK") else 0
+    if head.text is None or head.json_value is not None:
+        return 0
+    return 50 if _is_prose(head.text) else 0
+
+
+def _is_prose(text: str) -> bool:
+    """Sentences of running words, not a delimited table saved with a .txt name."""
+    lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
+    if not lines:
+        return False
+    for delim in (",", ";", "\t"):
+        counts = [ln.count(delim) for ln in lines]
+        if min(counts) >= 2 and max(counts) - min(counts) <= 1 and len(lines) >= 3:
+            return False
+    return len(_PROSE_SENTENCE.findall(text)) >= 2
+
+
+def load(path: Path, **options: Any) -> LoadResult:
+    """Read one report and extract its facts. Options: published, gazetteer, encoding."""
+    from loaders.registry import Format, sha256_file
+
+    path = Path(path)
+    doc = read_document(path, options.get("encoding"))
+    published = parse_published(options.get("published")) or doc.published
+    if options.get("published") and parse_published(options.get("published")) is None:
+        raise LoadError(path.name, f"published date {options['published']!r} is not a date; write YYYY-MM-DD")
+    extra = tuple((name, tuple(alts)) for name, alts in options.get("gazetteer") or ())
+    result = LoadResult(
+        file=path.name, format=Format.REPORT, sha256=sha256_file(path), encoding=doc.encoding,
+        publisher=doc.publisher, published=published, title=doc.title, text=doc.text,
+        content_type=doc.content_type,
+    )  # fmt: skip
+    extraction = extract_text(doc.text, doc.body_start, published, doc.publisher, extra)
+    result.records = [to_record(d, doc.text, published, extraction.doc.country) for d in extraction.drafts]
+    result.rows_in = len(result.records)
+    result.meta["kind"] = "report"
+    if published is None:
+        result.add_issue(
+            None, None,
+            "no publication date: relative dates ('on Tuesday', 'yesterday', 'last week') are left "
+            "unresolved; add a 'published: YYYY-MM-DD' line or pass --published",
+            severity=Severity.WARNING,
+        )  # fmt: skip
+    unresolved = sorted({r.place.name for r, d in zip(result.records, extraction.drafts, strict=True) if d.place and d.place.place is None})
+    if unresolved:
+        result.add_issue(
+            None, None, f"{len(unresolved)} place(s) not in the gazetteer, kept as written: {', '.join(unresolved[:10])}",
+            severity=Severity.WARNING,
+        )  # fmt: skip
+    return result

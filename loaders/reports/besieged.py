@@ -1,0 +1,91 @@
+"""Besieged populations: 'some 400,000 people are trapped in Mariupol, which Russian forces have
+encircled', 'The two towns, home to an estimated 20,000 people, have been besieged by ...'.
+
+A figure counts people (or families) who live, remain or are trapped somewhere, and the place is
+called besieged, encircled, trapped or cut off in the sentence or anywhere in the report. Never a
+besieged population: people who fled, left or were evacuated, people in need or at risk, pre-war
+totals, what supplies 'could feed', the dead and the missing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loaders.reports.analysis import DocContext, Sent, besieging_party
+from loaders.reports.drafts import Draft, choose_place, usable
+from loaders.reports.mentions import clause_of, noun_of, sources_near
+from loaders.reports.numbers import Num
+from loaders.reports.places import PlaceMention
+from loaders.reports.vocab import vocab
+
+_SUBCLAUSE_END = re.compile(r",\s+(?:and|but|while|so|as)\b|;|\.\s|\.$")
+_NOUN_BEFORE = re.compile(r"\b(?:people|population|residents|civilians|inhabitants|families)\b[^.;]{0,40}:\s*$", re.I)
+
+
+def _window(sent: Sent, num: Num) -> tuple[int, int]:
+    start, _ = clause_of(sent.text, num.start, num.end)
+    m = _SUBCLAUSE_END.search(sent.text, num.end)
+    return start, m.start() if m else len(sent.text)
+
+
+def _status(text: str) -> str | None:
+    v = vocab()
+    for name, pattern in (("besieged", v.besieged), ("trapped", v.trapped), ("hard_to_reach", v.hard_to_reach)):
+        if pattern.search(text):
+            return name
+    return None
+
+
+def sentence_besieged(doc: DocContext, sent: Sent, last_sources: list[str]) -> list[Draft]:
+    v = vocab()
+    out: list[Draft] = []
+    for num in sent.nums:
+        noun = noun_of(sent, num)
+        counted = noun.kind in {"person", "family"} and not noun.partitive and not noun.of_them
+        if not counted and not (noun.kind is None and _NOUN_BEFORE.search(sent.text[: num.start])):
+            continue
+        start, end = _window(sent, num)
+        window = sent.text[start:end]
+        if v.pop_exclude.search(window) or not v.population.search(window):
+            continue
+        place, parts, mark = _place(doc, sent, num, start, end)
+        status = _status(sent.text) or (mark.status if mark else None)
+        if status is None or place is None:
+            continue
+        draft = Draft("besieged_population", sent.idx, sent.start, sent.end, place, parts, 2)
+        draft.population = num.quantity(sent.text[num.start : noun.end] if noun.kind else num.text)
+        draft.status = status
+        draft.party = besieging_party(sent.text) or (mark.party if mark else None)
+        own_since = next((d for d in sent.dates if d.since), None)
+        draft.since = own_since or (mark.since if mark else None)
+        as_of = next((d for d in sent.dates if d.first and not d.since and d.precision == "day"), None)
+        if as_of is not None:
+            draft.date, draft.date_basis = as_of, as_of.basis
+        draft.sources = sources_near(doc, sent, num.start, last_sources)
+        out.append(draft)
+    return out
+
+
+def _place(doc: DocContext, sent: Sent, num: Num, start: int, end: int):  # type: ignore[no-untyped-def]
+    """(place, parts, siege mark) for the figure: a place in its clause, else one named nearby."""
+    everything = usable(doc.all_places(sent), sent.text)
+    in_clause = [p for p in everything if start <= p.start < end and p.start > num.end]
+    candidates = in_clause or [p for p in everything if start <= p.start < end] or everything
+    place, parts = choose_place(candidates, sent.text)
+    if place is None:
+        context, j = doc.context_places(sent.idx, back=2)
+        if j is not None and _status(doc.sents[j].text):
+            candidates = usable(context, doc.sents[j].text)
+            place, parts = choose_place(candidates, doc.sents[j].text)
+    if place is None:
+        return None, [], None
+    mark = _mark(doc, place, candidates)
+    return place, parts, mark
+
+
+def _mark(doc: DocContext, place: PlaceMention, candidates: list[PlaceMention]):  # type: ignore[no-untyped-def]
+    for p in [place, *candidates]:
+        found = doc.siege_of(p)
+        if found:
+            return found
+    return None

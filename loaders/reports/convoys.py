@@ -1,0 +1,202 @@
+"""Aid convoys in prose: 'a 13-truck Red Cross and Red Crescent convoy', '14 WFP trucks delivered ...',
+'the column did not reach the city' (a later mention of the last convoy), with their destination,
+origin, operators, people served, date and outcome. Evacuation buses and military columns are not
+aid convoys. Table rows are read in ``convoy_tables``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.drafts import Draft, choose_place, event_date, usable
+from loaders.reports.mentions import in_attribution, noun_of
+from loaders.reports.numbers import Num
+from loaders.reports.orgs import OPERATOR_KINDS
+from loaders.reports.places import PlaceMention
+from loaders.reports.vocab import vocab
+
+_RATE = re.compile(r"^\s*(?:\w+\s+)?(?:a|per|each|every)\s+(?:day|week|month)\b|^\s*\w*\s*daily\b", re.I)
+_COREF = re.compile(
+    r"\b(?:the|this|its|their)\s+(?:\.\.\.|…)?\s*(?:[\w-]+\s+){0,2}?(?:convoy|column|trucks|lorries|delivery|shipment)\b",
+    re.I,
+)
+_PRONOUN_START = re.compile(r"^\s*(?:It|They)\b")
+_SERVE = re.compile(
+    r"\b(?:for|to|reach|reaching|reached|serve|serving|feed|feeding|assist|assisting|benefit|benefiting|benefitting|support|supporting)\s+(?:\w+\s+){0,1}$",
+    re.I,
+)
+_SCOPE_BREAK = re.compile(r";|,\s+(?:while|but|although|whereas)\b|\s+while\b|\s+on the same day as\b|\s+as well as\b", re.I)
+_DEST = re.compile(
+    r"(?:\b(?:to|towards|toward|into|reached|reach|reaching|entered|entering|enter|arrived (?:in|at)|for|inside|bound for|destined for)\s+(?:the\s+)?(?:[\w-]+\s+){0,3})$",
+    re.I,
+)
+_WEAK = re.compile(r"(?:\b(?:in|at|near|around|outside)\s+(?:the\s+)?(?:[\w-]+\s+){0,3})$", re.I)
+_ORIGIN = re.compile(r"\b(?:from|left|leaving|departed|returned to|back to|out of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_ROUTE = re.compile(r"\b(?:via|through|along)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_AGGREGATE = re.compile(r"\b(?:a total of|in total|in all|altogether|cumulative|so far this|so far)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?(?:convoy|trucks|teams|column)\b", re.I)
+
+
+def _truck_nums(sent: Sent) -> list[tuple[Num, bool]]:
+    """(count, partitive) for each count of trucks, leaving out rates ('82 a day')."""
+    out = []
+    for num in sent.nums:
+        noun = noun_of(sent, num)
+        if noun.kind == "truck" and not _RATE.match(sent.text[noun.end :]):
+            out.append((num, noun.partitive))
+    return out
+
+
+def _cue_nouns(sent: Sent) -> list[re.Match[str]]:
+    v = vocab()
+    out = []
+    for m in v.convoy.finditer(sent.text):
+        near = sent.text[max(0, m.start() - 25) : m.end() + 25]
+        if v.convoy_exclude.search(near):
+            continue
+        out.append(m)
+    return out
+
+
+def sentence_convoys(doc: DocContext, sent: Sent, previous_had_convoy: bool) -> list[Draft]:
+    """Convoy mentions in ``sent``: one per distinct truck count, else one for the convoy noun."""
+    if sent.heading:
+        return []
+    trucks = _truck_nums(sent)
+    nouns = _cue_nouns(sent)
+    coref = any(not vocab().convoy_exclude.search(sent.text[m.start() : m.end() + 25]) for m in _COREF.finditer(sent.text))
+    coref = coref or any(p for _, p in trucks)
+    pronoun = previous_had_convoy and bool(_PRONOUN_START.match(sent.text)) and _outcomes(sent.text)
+    counts = [n for n, partitive in trucks if not partitive]
+    if not counts and not nouns and not coref and not pronoun:
+        return []
+    if counts and any(vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start]) for n in counts):
+        counts = [n for n in counts if not vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start])]
+    distinct = _distinct(counts)
+    scopes = _scopes(sent.text, distinct)
+    drafts = []
+    for (a, b), num in zip(scopes, distinct or [None], strict=False):
+        draft = _mention(doc, sent, a, b, num, nouns)
+        draft.coref = (coref or bool(pronoun)) and not draft.new and (num is None or _COREF.search(sent.text[a:b]) is not None)
+        drafts.append(draft)
+    return drafts
+
+
+def _distinct(counts: list[Num]) -> list[Num]:
+    out: list[Num] = []
+    for n in counts:
+        if not any(o.value == n.value and o.low == n.low for o in out):
+            out.append(n)
+    return out
+
+
+def _scopes(text: str, counts: list[Num]) -> list[tuple[int, int]]:
+    if len(counts) < 2:
+        m = None
+        for m in _SCOPE_BREAK.finditer(text):
+            if counts and m.start() > counts[0].start:
+                m = None
+                break
+        start = m.end() if m else 0
+        return [(start, len(text))]
+    bounds = [0]
+    for prev, nxt in zip(counts, counts[1:], strict=False):
+        cut = prev.end
+        for m in re.finditer(r";|,|\bas\b|\bwhile\b|\band\b", text[prev.end : nxt.start]):
+            cut = prev.end + m.start()
+        bounds.append(cut)
+    bounds.append(len(text))
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def _outcomes(text: str) -> list[str]:
+    return [name for name, pattern in vocab().outcomes if pattern.search(text)]
+
+
+def _mention(doc: DocContext, sent: Sent, a: int, b: int, num: Num | None, nouns: list[re.Match[str]]) -> Draft:
+    v = vocab()
+    scope = sent.text[a:b]
+    draft = Draft("convoy", sent.idx, sent.start, sent.end, mode="road")
+    if num is not None:
+        noun = noun_of(sent, num)
+        draft.trucks = num.quantity(sent.text[num.start : noun.end])
+    anchor = num.start if num is not None else (nouns[0].start() if nouns else a)
+    draft.new = bool(v.new_marker.search(sent.text[max(a, anchor - 30) : anchor + 1]))
+    in_scope = [m for m in nouns if a <= m.start() < b]
+    draft.plural = num is None and bool(in_scope) and all(m.group().lower().endswith(("s", "ies")) for m in in_scope)
+    if any(m.group().lower().startswith("distribution") for m in in_scope) or "distribut" in scope.lower():
+        draft.mode = "distribution" if num is None else "road"
+    if re.search(r"\bair ?drops?\b|\bairdropped\b|\bparachut", scope, re.I):
+        draft.mode = "airdrop"
+    draft.people_served = _people(sent, a, b)
+    draft.organisations = _operators(doc, sent, a, b)
+    draft.outcome_tags = _outcomes(scope)
+    _places(doc, sent, a, b, draft)
+    dates = [d for d in sent.dates if a <= d.start < b and (d.first or d.text)]
+    draft.date = dates[0] if dates else event_date(sent)
+    if draft.date is not None and draft.date.precision in {"month", "period", "week"} and num is not None:
+        draft.aggregate = draft.date.precision == "month" or bool(_AGGREGATE.search(scope))
+    draft.aggregate = draft.aggregate or bool(_AGGREGATE.search(scope))
+    return draft
+
+
+def _people(sent: Sent, a: int, b: int) -> object:
+    from loaders.records import EMPTY
+
+    v = vocab()
+    for num in sent.nums:
+        if not a <= num.start < b:
+            continue
+        noun = noun_of(sent, num)
+        if noun.kind != "person" or noun.partitive:
+            continue
+        if not _SERVE.search(sent.text[max(0, num.start - 40) : num.start]):
+            continue
+        if v.kill.search(sent.text[noun.end : noun.end + 25]) or v.injure.search(sent.text[noun.end : noun.end + 25]):
+            continue
+        return num.quantity(sent.text[num.start : noun.end])
+    return EMPTY
+
+
+def _operators(doc: DocContext, sent: Sent, a: int, b: int) -> list[str]:
+    names = []
+    speakers = []
+    for org in sent.orgs:
+        short = org.resolve(doc.country)
+        if org.kind not in OPERATOR_KINDS:
+            continue
+        if in_attribution(sent, org):
+            speakers.append(short)
+        elif a <= org.start < b or org.end <= a and _before_subject(sent.text, org.end, a):
+            names.append(short)
+    if not names and speakers and _POSSESSIVE.search(sent.text[a:b]):
+        names = speakers
+    return list(dict.fromkeys(names))
+
+
+def _before_subject(text: str, org_end: int, scope_start: int) -> bool:
+    """An organisation in the subject before the scope ('The UN and SARC today concluded ...')."""
+    return scope_start == 0 or not re.search(r"[;]", text[org_end:scope_start])
+
+
+def _places(doc: DocContext, sent: Sent, a: int, b: int, draft: Draft) -> None:
+    everything = usable(doc.all_places(sent), sent.text)
+    in_scope = [p for p in everything if a <= p.start < b]
+    dest, weak, origin, route = [], [], [], []
+    for p in in_scope:
+        before = sent.text[max(0, p.start - 40) : p.start]
+        is_crossing = bool(p.place and p.place.place_type == "crossing")
+        if _ORIGIN.search(before):
+            origin.append(p)
+        elif _ROUTE.search(before):
+            route.append(p)
+        elif _DEST.search(before) and not is_crossing:
+            dest.append(p)
+        else:
+            weak.append(p)
+    chosen: list[PlaceMention] = dest or weak
+    draft.place, draft.parts = choose_place(chosen, sent.text)
+    draft.place_strength = 3 if dest else (2 if weak else 0)
+    if origin or route:
+        draft.origin = (origin or route)[0].name

@@ -1,0 +1,122 @@
+"""Facts from a report's text: the sentence rules for tolls, besieged populations and convoys,
+then merging of repeated mentions. Pure: text in, ``Draft`` list out (see ``schema`` for records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from loaders.reports.analysis import DocContext, analyse
+from loaders.reports.besieged import sentence_besieged
+from loaders.reports.convoys import sentence_convoys
+from loaders.reports.drafts import Draft, choose_place, usable
+from loaders.reports.merge import dedupe, merge_convoys
+from loaders.reports.mentions import sources_in, speech_spans
+from loaders.reports.places import PlaceMention, matcher
+from loaders.reports.sentences import split_body
+from loaders.reports.tables import convoy_tables
+from loaders.reports.tolls import sentence_tolls
+from loaders.reports.vocab import vocab
+
+
+@dataclass(slots=True)
+class Extraction:
+    drafts: list[Draft]
+    doc: DocContext
+
+
+def extract_text(
+    text: str,
+    body_start: int = 0,
+    published: dt.date | None = None,
+    publisher: str | None = None,
+    extra_places: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> Extraction:
+    """Every fact in ``text`` (the body starts at ``body_start``), in document order."""
+    segments, tables = split_body(text, body_start)
+    doc = analyse(text, segments, published, publisher, matcher(extra_places))
+    tolls: list[Draft] = []
+    besieged: list[Draft] = []
+    convoys: list[Draft] = []
+    last_sources: list[str] = []
+    previous_convoy = False
+    for sent in doc.sents:
+        if sent.heading:
+            continue
+        tolls += sentence_tolls(doc, sent, last_sources)
+        besieged += sentence_besieged(doc, sent, last_sources)
+        found = sentence_convoys(doc, sent, previous_convoy)
+        convoys += found
+        previous_convoy = bool(found)
+        last_sources = _speakers(doc, sent.idx, last_sources)
+    table_drafts = convoy_tables(doc, tables)
+    for d in table_drafts:
+        d.sent = max((s.idx for s in doc.sents if s.start < d.start), default=0)
+    convoys = merge_convoys(sorted([*convoys, *table_drafts], key=lambda d: d.start))
+    convoys = [c for c in convoys if _keep_convoy(c)]
+    facts = [*convoys, *dedupe(besieged), *dedupe(tolls)]
+    fallback = _main_place(doc)
+    _convoy_places(convoys)
+    for fact in facts:
+        _fill_place(doc, fact, fallback)
+        if fact.kind == "convoy":
+            fact.outcome_tags = _ordered(fact.outcome_tags)
+    facts.sort(key=lambda f: f.start)
+    return Extraction(facts, doc)
+
+
+def _speakers(doc: DocContext, idx: int, last: list[str]) -> list[str]:
+    """Who spoke in sentence ``idx`` (for a later 'It says'), else who spoke before."""
+    sent = doc.sents[idx]
+    for start, end, _ in speech_spans(sent):
+        names = [o.resolve(doc.country) for o in sent.orgs if start <= o.start and o.end <= end]
+        if names:
+            return names
+    if sent.orgs and vocab().speech.search(sent.text):
+        return [sent.orgs[0].resolve(doc.country)]
+    return last if not speech_spans(sent) else (sources_in(doc, sent, *speech_spans(sent)[0][:2], last) or last)
+
+
+def _keep_convoy(c: Draft) -> bool:
+    if c.plural:
+        return bool(c.organisations and c.outcome_tags)
+    if not c.trucks.is_empty or not c.people_served.is_empty:
+        return True
+    return bool(c.outcome_tags and (c.organisations or c.place is not None))
+
+
+def _ordered(tags: list[str]) -> list[str]:
+    priority = vocab().outcome_priority
+    return sorted(dict.fromkeys(tags), key=lambda t: priority.index(t) if t in priority else len(priority))
+
+
+def _main_place(doc: DocContext) -> PlaceMention | None:
+    counts: Counter[str] = Counter()
+    first: dict[str, PlaceMention] = {}
+    for sent in doc.sents:
+        for p in usable(sent.places, sent.text):
+            if p.place is not None:
+                counts[p.name] += 1
+                first.setdefault(p.name, p)
+    return first[counts.most_common(1)[0][0]] if counts else None
+
+
+def _convoy_places(convoys: list[Draft]) -> None:
+    """A convoy with no place of its own goes where the convoy just before it went."""
+    for prev, conv in zip(convoys, convoys[1:], strict=False):
+        if conv.place is None and prev.place is not None and 0 <= conv.sent - prev.sent <= 3:
+            conv.place, conv.parts, conv.place_strength = prev.place, list(prev.parts), 1
+
+
+def _fill_place(doc: DocContext, fact: Draft, fallback: PlaceMention | None) -> None:
+    if fact.place is not None:
+        return
+    keep = (lambda found, text: usable(found, text, for_toll=True)) if fact.kind == "civilian_toll" else usable
+    context, j = doc.context_places(max(fact.sent, 0), back=6, keep=keep)
+    if j is not None:
+        fact.place, fact.parts = choose_place(usable(context, doc.sents[j].text), doc.sents[j].text)
+        fact.place_strength = 1
+    if fact.place is None and fallback is not None:
+        fact.place, fact.parts = fallback, fallback.parts

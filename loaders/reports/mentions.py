@@ -1,0 +1,151 @@
+"""Shared reading rules: what a count counts, where a clause ends, who is speaking.
+
+``noun_of`` looks at the words after a count ('12 civilians', '14 WFP trucks', 'a 13-truck convoy',
+'two of the trucks', '7 of them children'); ``sources_near`` finds who gave a figure ('according to
+X', 'X said', 'we recorded' = the publisher, 'It says' = whoever spoke last).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.numbers import Num
+from loaders.reports.orgs import OrgMention
+from loaders.reports.vocab import vocab
+
+_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*|[,;:()\[\]—–]|\S")
+# Words that may stand between a count and its noun: '433 likely civilian deaths', '14 WFP trucks'.
+_MODIFIERS = re.compile(
+    r"^(?:more|other|likely|civilian|additional|further|new|empty|loaded|aid|relief|food|humanitarian|"
+    r"wounded|injured|dead|displaced|local|young|elderly|pregnant|innocent|unarmed|foreign|small|"
+    r"government|opposition|armed|rebel|regime|enemy|security|army|allied|militia|state|military|"
+    r"[A-Z][\w'’]*(?:-[\w'’]+)*|[a-z]+-(?:government|backed|based|aligned|affiliated)|pro-\w+)$"
+)
+_CLAUSE_BREAK = re.compile(r"[;]|\s[-–—]\s|\.\s")
+_SPEECH_BOUNDARY = re.compile(r"[,;:(\"“”]|\bthat\b|\bwhile\b|\bbut\b|\band\b(?= [A-Z])", re.I)
+_PRONOUN = re.compile(r"^(?:it|they|he|she|the same (?:office|source|sources|agency|monitor|group))$", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+_DEFINITE_ORG = re.compile(r"^the (ministry|office|agency|observatory|monitor|group|organisation|organization|charity|committee)$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Noun:
+    """What a count counts. ``kind``: person, family, military, truck, bus, item, or None."""
+
+    kind: str | None
+    word: str
+    end: int  # where the noun phrase ends in the sentence
+    partitive: bool = False  # 'two of the trucks', 'five of its soldiers'
+    of_them: bool = False  # '7 of them children', '304 of them children'
+
+
+def _category(rest: str) -> tuple[str | None, int]:
+    """(kind, length of the noun) for the noun at the start of ``rest``."""
+    v = vocab()
+    for name, pattern in (("truck", v.truck), ("bus", v.bus), ("military", v.military), ("family", v.family),
+                          ("person", v.person), ("item", v.item)):  # fmt: skip
+        m = pattern.match(rest)
+        if m:
+            return name, m.end()
+    return None, 0
+
+
+def noun_of(sent: Sent, num: Num) -> Noun:
+    """Classify the words after ``num`` in ``sent``."""
+    text = sent.text
+    pos = num.end
+    if text[pos : pos + 1] == "-":  # '13-truck', 'nine-day'
+        pos += 1
+        kind, _ = _category(text[pos:])
+        word = re.match(r"[\w'’]+", text[pos:])
+        return Noun(kind, word.group() if word else "", pos + (word.end() if word else 0))
+    rest = text[pos:]
+    m = re.match(r"\s+of\s+(them|whom|those|which)\b", rest, re.I)
+    if m:
+        return Noun(None, m.group(1), pos + m.end(), of_them=True)
+    m = re.match(r"\s+of\s+(?:the|its|their|his|her|our)\s+", rest, re.I)
+    partitive = bool(m)
+    if m:
+        pos += m.end()
+        victims = re.match(r"(dead|killed|wounded|injured|victims|casualties|fatalities)\b", text[pos:], re.I)
+        if victims:  # 'seven of the dead were civilians'
+            return Noun(None, victims.group(1), pos + victims.end(), partitive=True)
+    elif num.vague and (m := re.match(r"\s+of\s+", rest)):
+        pos += m.end()  # 'dozens of people', 'hundreds of thousands of civilians' 
+    skipped = 0
+    for tok in _WORD.finditer(text, pos):
+        word = tok.group()
+        kind, length = _category(text[tok.start() :])
+        if kind:
+            return Noun(kind, word, tok.start() + length, partitive=partitive)
+        if skipped >= 3 or not _MODIFIERS.match(word):
+            return Noun(None, word, tok.start(), partitive=partitive)
+        skipped += 1
+    return Noun(None, "", len(text), partitive=partitive)
+
+
+def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around ``start``..``end``: bounded by ';', a dash, or the sentence."""
+    left = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+        left = m.end()
+    m = _CLAUSE_BREAK.search(text, end)
+    return left, m.start() if m else len(text)
+
+
+def speech_spans(sent: Sent) -> list[tuple[int, int, int]]:
+    """(subject start, subject end = verb start, verb end) for each 'X said' / 'according to X'."""
+    v = vocab()
+    spans = []
+    for m in v.speech.finditer(sent.text):
+        if re.match(r"\s+(?:killed|dead|wounded|injured|missing|hurt)\b", sent.text[m.end() :], re.I):
+            continue  # '12 civilians reported killed' is not an attribution
+        left = 0
+        for b in _SPEECH_BOUNDARY.finditer(sent.text, 0, m.start()):
+            left = b.end()
+        spans.append((left, m.start(), m.end()))
+    for m in v.source_before.finditer(sent.text):
+        stop = re.search(r"[,;.]|$", sent.text[m.end() :])
+        end = m.end() + (stop.start() if stop else 0)
+        spans.append((m.end(), end, m.start()))
+    return spans
+
+
+def in_attribution(sent: Sent, org: OrgMention) -> bool:
+    return any(s <= org.start and org.end <= e for s, e, _ in speech_spans(sent))
+
+
+def sources_near(doc: DocContext, sent: Sent, pos: int, last: list[str]) -> list[str]:
+    """Who gave the figure at ``pos``: the nearest attribution in the sentence, else []."""
+    spans = speech_spans(sent)
+    if not spans:
+        return []
+    start, end, _ = min(spans, key=lambda s: min(abs(s[1] - pos), abs(s[0] - pos)))
+    return sources_in(doc, sent, start, end, last)
+
+
+def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str]) -> list[str]:
+    phrase = sent.text[start:end].strip(" ,")
+    if re.search(r"\d", phrase) or vocab().kill.match(sent.text[end:].split(" ", 2)[-1] if False else ""):
+        return []
+    orgs = [o.resolve(doc.country) for o in sent.orgs if start <= o.start and o.end <= end]
+    if orgs:
+        return list(dict.fromkeys(orgs))
+    generic = vocab().generic_source.search(phrase)
+    if _FIRST_PERSON.search(phrase):
+        return [doc.publisher] if doc.publisher else []
+    if _PRONOUN.match(phrase) or _DEFINITE_ORG.match(phrase):
+        return list(last)
+    if generic:
+        return [_clean_source(generic.group())]
+    words = phrase.split()
+    if 0 < len(words) <= 6 and not re.match(r"^(?:it|this|which|who|there)$", phrase, re.I):
+        return [_clean_source(phrase)]
+    return []
+
+
+def _clean_source(text: str) -> str:
+    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s+", " ", text)

@@ -1,0 +1,138 @@
+"""One event mentioned several times is one fact.
+
+A convoy is often named three times: 'an emergency aid convoy was shelled', 'the ... convoy at risk',
+'a 13-truck Red Cross and Red Crescent convoy'. A later mention joins an earlier convoy when it
+refers back to it ('the convoy', 'It'), or when nothing conflicts (truck count, people served, day,
+operators, place) and something links them (same place, day, count or operator). 'A second convoy',
+'a further ten trucks' and table rows start new convoys. Tolls and besieged figures repeated with the
+same numbers for the same place (a headline and its paragraph) are kept once.
+"""
+
+from __future__ import annotations
+
+from loaders.reports.drafts import Draft
+from loaders.reports.places import PlaceMention
+from loaders.records import Quantity
+
+_FUTURE = {"planned", "postponed"}
+_UN_AGENCIES = {"WFP", "UNICEF", "UNHCR", "UNRWA", "WHO", "OCHA", "UNFPA", "IOM", "FAO", "UNDP", "UNOPS", "UNMAS", "OHCHR"}
+_BASIS_RANK = {"explicit": 0, "explicit_no_year+pubdate": 1, "context": 2, "relative_to_pubdate": 2, None: 3}
+
+
+def _q_conflict(a: Quantity, b: Quantity) -> bool:
+    if a.is_empty or b.is_empty:
+        return False
+    return (a.value, a.low, a.high) != (b.value, b.low, b.high)
+
+
+def _q_same(a: Quantity, b: Quantity) -> bool:
+    return not a.is_empty and not b.is_empty and not _q_conflict(a, b)
+
+
+def places_related(a: PlaceMention | None, b: PlaceMention | None, a_parts: list[str], b_parts: list[str]) -> bool:
+    if a is None or b is None:
+        return False
+    return a.name == b.name or a.name in b_parts or b.name in a_parts
+
+
+def _orgs_compatible(a: list[str], b: list[str]) -> bool:
+    if not a or not b or set(a) & set(b):
+        return True
+    return ("UN" in a and set(b) <= _UN_AGENCIES | {"UN"}) or ("UN" in b and set(a) <= _UN_AGENCIES | {"UN"})
+
+
+def _days(d: Draft) -> tuple[object, object] | None:
+    if d.date is None or d.date.first is None:
+        return None
+    return d.date.first, d.date.last
+
+
+def compatible(c: Draft, d: Draft, strict: bool = True) -> bool:
+    if _q_conflict(c.trucks, d.trucks) or _q_conflict(c.people_served, d.people_served):
+        return False
+    if not strict:
+        return True
+    if _days(c) and _days(d) and _days(c) != _days(d):
+        return False
+    if not _orgs_compatible(c.organisations, d.organisations):
+        return False
+    if c.place is not None and d.place is not None and not places_related(c.place, d.place, c.parts, d.parts):
+        return False
+    future_c, future_d = set(c.outcome_tags) & _FUTURE, set(d.outcome_tags) & _FUTURE
+    past_c, past_d = set(c.outcome_tags) - _FUTURE, set(d.outcome_tags) - _FUTURE
+    return not ((future_c and not past_c and past_d and not future_d) or (future_d and not past_d and past_c and not future_c))
+
+
+def related(c: Draft, d: Draft) -> bool:
+    if places_related(c.place, d.place, c.parts, d.parts) or _q_same(c.trucks, d.trucks):
+        return True
+    if _days(c) and _days(c) == _days(d):
+        return True
+    if set(c.organisations) & set(d.organisations):
+        return True
+    bare = d.place is None and not d.organisations and (d.date is None or d.date.first is None)
+    return bare and 0 <= d.sent - c.sent <= 2
+
+
+def absorb(c: Draft, d: Draft) -> None:
+    """Fold mention ``d`` into convoy ``c``."""
+    if c.trucks.is_empty and not d.trucks.is_empty:
+        c.trucks = d.trucks
+        c.start, c.end, c.sent = d.start, d.end, d.sent  # the evidence is the mention with the count
+    if c.people_served.is_empty and not d.people_served.is_empty:
+        c.people_served = d.people_served
+    c.organisations = list(dict.fromkeys([*c.organisations, *d.organisations]))
+    if "UN" in c.organisations and set(c.organisations) & _UN_AGENCIES:
+        c.organisations.remove("UN")
+    c.outcome_tags = list(dict.fromkeys([*c.outcome_tags, *d.outcome_tags]))
+    more_specific = c.place is not None and d.place is not None and c.place.name in d.parts[1:]
+    if d.place is not None and (c.place is None or d.place_strength > c.place_strength or (more_specific and d.place_strength >= 2)):
+        c.place, c.parts, c.place_strength = d.place, list(dict.fromkeys([*d.parts, *c.parts])), d.place_strength
+    if d.date is not None and d.date.first and (c.date is None or c.date.first is None or _BASIS_RANK[d.date.basis] < _BASIS_RANK[c.date.basis]):
+        c.date, c.date_basis = d.date, d.date_basis
+    c.origin = c.origin or d.origin
+    c.aggregate = c.aggregate or d.aggregate
+    if c.mode in (None, "road") and d.mode not in (None, "road"):
+        c.mode = d.mode
+
+
+def merge_convoys(drafts: list[Draft]) -> list[Draft]:
+    out: list[Draft] = []
+    for d in drafts:
+        target = None
+        if d.coref and out:
+            last = out[-1]
+            target = last if compatible(last, d, strict=False) else None
+        elif not d.new and not d.plural:
+            for c in reversed(out):
+                if not c.plural and compatible(c, d) and related(c, d):
+                    target = c
+                    break
+        if target is not None:
+            absorb(target, d)
+        else:
+            out.append(d)
+    return out
+
+
+def dedupe(drafts: list[Draft]) -> list[Draft]:
+    """Drop a toll or besieged figure already stated for the same place with the same numbers."""
+    out: list[Draft] = []
+    for d in drafts:
+        key = _figures(d)
+        twin = next(
+            (o for o in out if o.kind == d.kind and _figures(o) == key
+             and (o.place is None or d.place is None or places_related(o.place, d.place, o.parts, d.parts))),
+            None,
+        )  # fmt: skip
+        if twin is None:
+            out.append(d)
+        elif not twin.sources and d.sources:
+            twin.sources = d.sources
+    return out
+
+
+def _figures(d: Draft) -> tuple[tuple[object, ...], ...]:
+    return tuple(
+        (q.value, q.low, q.high, q.text if q.qualifier == "vague" else None) for q in (d.killed, d.injured, d.population)
+    )

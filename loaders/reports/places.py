@@ -1,0 +1,208 @@
+"""Places named in prose: the gazetteer's names and variants (Latin transliterations and Arabic),
+plus unknown place-like names ('in Tawila', 'Hays district'), which are kept as written and flagged.
+
+Matching works on word n-grams folded with ``name_key`` (case, accents, hyphens, the Arabic
+article), so 'al-Fu'ah', 'Al Fuah' and 'الفوعة' meet; the matcher is built once per gazetteer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from loaders.gazetteer import builtin_places
+from loaders.normalise.names import name_key
+from loaders.records import PlaceRecord
+
+_TOKEN = re.compile(r"[^\s,.;:!?()\[\]{}\"“”/|<>]+")
+_MONTHS_DAYS = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
+)
+_TYPE_WORDS = r"district|camp|town|village|city|province|governorate|region|state|oblast|neighbourhood|neighborhood|area|crossing|checkpoint|locality|county|municipality|sub-district|settlement|hospital|market|port"
+_UNKNOWN = re.compile(
+    r"(?:\b(?:in|at|near|into|towards?|from|reached|entered|outside|inside|around|to|of the (?:town|village|city|district|camp|neighbou?rhood|area|locality) of)\s+)"
+    r"((?:(?:al|el|Al|El|ad|ar|as|ash|an|az|Ad|Ar|As|An)[-\s])?[A-Z][\w'’]+(?:[-\s](?:(?:al|el|ad|ar|as|an)-)?[A-Z][\w'’]+){0,3}"
+    rf"(?:\s(?:{_TYPE_WORDS}))?)"
+)
+_NOT_PLACES = {
+    "the", "un", "united", "nations", "security", "council", "government", "president", "minister", "army",
+    "coalition", "forces", "state", "ministry", "office", "agency", "committee", "red", "cross", "crescent",
+    "press", "reuters", "afp", "ap", "tv", "media", "war", "islamic", "christmas", "ramadan", "eid",
+    "geneva", "conventions", "english", "arabic", "operation", "plan", "programme", "program", "deputy",
+    "general", "secretary-general", "chief", "spokesman", "spokeswoman", "council's", "it", "its", "their",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer place, with its ancestors' names (nearest first, countries left out)."""
+
+    name: str
+    place_type: str | None
+    admin_level: int | None
+    country: str | None
+    ancestors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    start: int
+    end: int
+    text: str
+    place: Place | None  # None: not in the gazetteer, kept as written
+
+    @property
+    def name(self) -> str:
+        return self.place.name if self.place else self.text
+
+    @property
+    def parts(self) -> list[str]:
+        """location_parts: this place, then its ancestors (not the country)."""
+        return [self.name, *(self.place.ancestors if self.place else ())]
+
+    @property
+    def country(self) -> str | None:
+        return self.place.country if self.place else None
+
+    def kind_word(self) -> str:
+        """A coarse type for 'the city', 'the district', 'the camp' references."""
+        low = self.text.lower()
+        ptype = self.place.place_type if self.place else None
+        level = self.place.admin_level if self.place else None
+        for word, kind in (("district", "district"), ("camp", "camp"), ("province", "province"),
+                           ("governorate", "province"), ("region", "province"), ("oblast", "province"),
+                           ("village", "town"), ("town", "town"), ("city", "town"), ("neighbourhood", "area")):  # fmt: skip
+            if word in low:
+                return kind
+        if ptype == "camp":
+            return "camp"
+        if ptype in {"admin2", "admin3"}:
+            return "district"
+        if ptype == "admin1":
+            return "province"
+        if ptype == "country":
+            return "country"
+        if level == 4 or ptype == "community":
+            return "town"
+        return "area"
+
+
+def _ancestors(place: PlaceRecord, by_code: dict[str, PlaceRecord], by_name: dict[str, PlaceRecord]) -> tuple[str, ...]:
+    out: list[str] = []
+    current = place
+    for _ in range(6):
+        parent = by_code.get(current.parent_pcode or "") or by_name.get(current.parent_name or "")
+        if parent is None or parent.place_type == "country":
+            break
+        if parent.name != place.name and parent.name not in out:
+            out.append(parent.name)
+        current = parent
+    return tuple(out)
+
+
+def _rank(place: Place, alias: str) -> tuple[int, int]:
+    exact = 0 if name_key(place.name) == name_key(alias) else 1
+    level = {"community": 0, "camp": 1, "neighbourhood": 1, "area": 2, "crossing": 2, "admin3": 3, "admin2": 4,
+             "admin1": 5, "country": 6}.get(place.place_type or "", 3)  # fmt: skip
+    return exact, level
+
+
+class PlaceMatcher:
+    """Finds gazetteer places in text. Build once (``matcher()``), use for every report."""
+
+    def __init__(self, records: list[PlaceRecord], extra: list[tuple[str, tuple[str, ...]]] = ()) -> None:  # type: ignore[assignment]
+        by_code = {r.pcode: r for r in records if r.pcode}
+        by_name = {r.name: r for r in records}
+        candidates: dict[str, list[tuple[tuple[int, int], Place, bool]]] = {}
+        self.by_name: dict[str, Place] = {}
+        for rec in records:
+            place = Place(rec.name, rec.place_type, rec.admin_level, rec.country, _ancestors(rec, by_code, by_name))
+            self.by_name.setdefault(rec.name, place)
+            for alias in (rec.name, *rec.alt_names):
+                self._add(candidates, alias, place)
+        for name, alts in extra:
+            place = Place(name, None, None, None, ())
+            for alias in (name, *alts):
+                self._add(candidates, alias, place)
+        self.index = {k: (sorted(v, key=lambda c: c[0])[0][1], v[0][2]) for k, v in candidates.items()}
+        self.max_tokens = max((len(_TOKEN.findall(a)) for a in (r.name for r in records)), default=1) + 3
+
+    @staticmethod
+    def _add(candidates: dict, alias: str, place: Place) -> None:
+        # An alias with no capital and no Arabic ('coastal road') is too common a phrase to match.
+        if not re.search(r"[A-Z\u0600-\u06ff\u0400-\u04ff]", alias):
+            return
+        key = name_key(alias)
+        if key and len(key) >= 3:
+            capital = alias[:1].isupper()
+            candidates.setdefault(key, []).append((_rank(place, alias), place, capital))
+
+    def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[PlaceMention]:  # type: ignore[assignment]
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        found: list[PlaceMention] = []
+        i = 0
+        while i < len(tokens):
+            hit = self._longest(text, tokens, i, masked)
+            if hit is None:
+                i += 1
+                continue
+            mention, used = hit
+            if not (found and found[-1].place == mention.place and _parenthesised(text, found[-1].end, mention.start)):
+                found.append(mention)
+            i += used
+        return found
+
+    def _longest(self, text: str, tokens: list[tuple[int, int, str]], i: int, masked) -> tuple[PlaceMention, int] | None:
+        for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+            start, end = tokens[i][0], tokens[i + n - 1][1]
+            if any(s < end and start < e for s, e in masked):
+                continue
+            phrase = text[start:end]
+            for variant in _variants(phrase):
+                entry = self.index.get(name_key(variant))
+                if entry is None:
+                    continue
+                place, capital = entry
+                if capital and not re.match(r"[A-Z\u0600-\u06ff\u0400-\u04ff]|(?:al|el|ad|ar|as|an)-", variant):
+                    continue
+                return PlaceMention(start, start + len(variant), variant, place), n
+        return None
+
+
+def _variants(phrase: str) -> list[str]:
+    """'Gaza's' -> 'Gaza'; 'El Fasher-bound' -> 'El Fasher'."""
+    out = [phrase]
+    stripped = re.sub(r"['’]s$", "", phrase)
+    if stripped != phrase:
+        out.append(stripped)
+    m = re.match(r"^(.*[A-Za-z])-(?:bound|based|held|run|controlled|led|backed|area|wide)$", stripped)
+    if m:
+        out.append(m.group(1))
+    return out
+
+
+def _parenthesised(text: str, prev_end: int, start: int) -> bool:
+    """'Douma (دوما)': the name in brackets repeats the one before it."""
+    return re.fullmatch(r"\s*\(\s*", text[prev_end:start]) is not None
+
+
+@lru_cache(maxsize=8)
+def matcher(extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PlaceMatcher:
+    return PlaceMatcher(builtin_places(), list(extra))
+
+
+def unknown_places(text: str, known: list[PlaceMention], masked: list[tuple[int, int]]) -> list[PlaceMention]:
+    """Capitalised names after 'in', 'near', 'reached' ... that the gazetteer does not know."""
+    out = []
+    for m in _UNKNOWN.finditer(text):
+        start, end = m.start(1), m.end(1)
+        if any(k.start < end and start < k.end for k in known) or any(s < end and start < e for s, e in masked):
+            continue
+        words = re.split(r"[\s-]+", m.group(1))
+        if any(w.lower().strip("'’s") in _NOT_PLACES for w in words) or _MONTHS_DAYS.match(words[0]):
+            continue
+        if len(m.group(1)) < 3 or re.search(r"['’]s$", m.group(1)):
+            continue  # 'in Assad's favour' names a person, not a place
+        out.append(PlaceMention(start, end, m.group(1), None))
+    return out
