@@ -23,7 +23,6 @@ EMPTY_STORE = """
 - `python -m cli ingest FILE ...` imports your own convoy, besieged-population or toll tables
   (templates on the **Data** page), HXL files or ACLED exports.
 
-An Import page in the dashboard comes later.
 """
 
 st.title("Overview")

@@ -89,6 +89,7 @@ class DocContext:
     sents: list[Sent]
     country: str | None = None
     siege: dict[str, SiegeMark] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)  # surname -> organisation or title it came with
 
     def all_places(self, sent: Sent) -> list[PlaceMention]:
         """Named places and resolved references, in text order."""
@@ -114,9 +115,9 @@ class DocContext:
             prev = self.sents[j]
             if same_para and prev.para != sent.para:
                 break
-            resolved = [d for d in prev.dates if d.first]
-            if resolved:
-                return resolved[0]
+            found = pick_event_date([d for d in prev.dates if d.first], prev.text)
+            if found is not None:
+                return found
         return None
 
     def siege_of(self, place: PlaceMention) -> SiegeMark | None:
@@ -125,6 +126,25 @@ class DocContext:
             if name in self.siege:
                 return self.siege[name]
         return None
+
+
+def pick_event_date(dates: list[DateMention], text: str) -> DateMention | None:
+    """The sentence's event date: a period first, else its first day ('said on X' last)."""
+    resolved = [d for d in dates if d.first or d.text]
+    days_in = [d for d in resolved if d.is_day]
+    # 'April 2017, when ... on April 15': the day inside the month is the date.
+    resolved = [d for d in resolved if not (d.precision in {"month", "year"} and not d.since and any(
+        d.first <= x.first <= (d.last or d.first) for x in days_in if x.first and d.first))]  # fmt: skip
+    periods = [d for d in resolved if d.first and (d.precision in {"period", "month", "week", "year"} or d.since)]
+    if periods:
+        return periods[0]
+    days = [d for d in resolved if d.first]
+    said = [d for d in days if re.search(r"\b(?:said|says|reported|announced|told)\s+(?:late\s+|early\s+)?(?:on\s+)?$", text[: d.start])]
+    days = [d for d in days if d not in said] or said
+    if days:
+        return days[0]
+    unresolved = [d for d in resolved if d.first is None]
+    return unresolved[0] if unresolved else None
 
 
 def _is_country(p: PlaceMention) -> bool:
@@ -160,7 +180,19 @@ def analyse(
     for sent in sents:
         sent.anaphors = _resolve_anaphors(doc, sent)
         _mark_siege(doc, sent)
+        _introduced_people(doc, sent)
     return doc
+
+
+_INTRODUCED = re.compile(r"^\s+(?:[a-z][\w-]*\s+){0,3}(?:[A-Z][a-z'’-]+\s+){0,2}([A-Z][a-z][\w'’-]+)")
+
+
+def _introduced_people(doc: DocContext, sent: Sent) -> None:
+    """'Sumy regional governor Dmytro Zhyvytskyi': a later 'Zhyvytskyi said' is that office speaking."""
+    for org in sent.orgs:
+        m = _INTRODUCED.match(sent.text[org.end :])
+        if m and not org_matcher().find(m.group()):
+            doc.people.setdefault(m.group(1), org.resolve(doc.country))
 
 
 _TYPE_NOUN = r"(city|town|village|district|camp|enclave|province|governorate|region|port|settlement|site|area|neighbou?rhood)"

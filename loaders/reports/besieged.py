@@ -13,7 +13,8 @@ import re
 
 from loaders.reports.analysis import DocContext, Sent, besieging_party
 from loaders.reports.drafts import Draft, choose_place, usable
-from loaders.reports.mentions import clause_of, noun_of, sources_near
+from loaders.reports.mentions import clause_of, noun_of
+from loaders.reports.sources import sources_near
 from loaders.reports.numbers import Num
 from loaders.reports.places import PlaceMention
 from loaders.reports.vocab import vocab
@@ -56,14 +57,39 @@ def sentence_besieged(doc: DocContext, sent: Sent, last_sources: list[str]) -> l
         draft.population = num.quantity(sent.text[num.start : noun.end] if noun.kind else num.text)
         draft.status = status
         draft.party = besieging_party(sent.text) or (mark.party if mark else None)
-        own_since = next((d for d in sent.dates if d.since), None)
+        own_since = next((d for d in sent.dates if d.since), None) or _closed_on(sent, num)
         draft.since = own_since or (mark.since if mark else None)
-        as_of = next((d for d in sent.dates if d.first and not d.since and d.precision == "day"), None)
+        as_of = _as_of(sent, num)
         if as_of is not None:
             draft.date, draft.date_basis = as_of, as_of.basis
         draft.sources = sources_near(doc, sent, num.start, last_sources)
         out.append(draft)
     return out
+
+
+_CLOSED = re.compile(r"\b(?:after|since|when)\b[^.;]{0,80}\b(?:closed|cut|encircled|besieged|surrounded|sealed|blocked|seized)\b[^.;]*$", re.I)
+
+
+def _as_of(sent: Sent, num: Num):  # type: ignore[no-untyped-def]
+    """The day a figure was given: a date before it ('On 15 December, the UN estimated'), in brackets
+    after it ('(HC statement, 24 Oct 2015)') or after 'as of'; not the day a road was closed."""
+    for d in sent.dates:
+        if not d.first or d.since or d.precision != "day":
+            continue
+        before = sent.text[: d.start]
+        if d.end <= num.start or before.rstrip().endswith(("(", "as of", ",")) and "(" in before[num.end :]:
+            return d
+        if re.search(r"\bas of\s*$", before, re.I):
+            return d
+    return None
+
+
+def _closed_on(sent: Sent, num: Num):  # type: ignore[no-untyped-def]
+    """'... cut off, after Ansar Allah forces closed the only road on 24 September': siege since."""
+    for d in sent.dates:
+        if d.first and d.start > num.end and _CLOSED.search(sent.text[num.end : d.start]):
+            return d
+    return None
 
 
 def _place(doc: DocContext, sent: Sent, num: Num, start: int, end: int):  # type: ignore[no-untyped-def]

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 
 from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.dates import DateMention
 from loaders.reports.drafts import Draft, choose_place, event_date, usable
-from loaders.reports.mentions import in_attribution, noun_of
+from loaders.reports.mentions import noun_of
+from loaders.reports.sources import in_attribution
 from loaders.reports.numbers import Num
 from loaders.reports.orgs import OPERATOR_KINDS
 from loaders.reports.places import PlaceMention
 from loaders.reports.vocab import vocab
+from loaders.records import Quantity
 
 _RATE = re.compile(r"^\s*(?:\w+\s+)?(?:a|per|each|every)\s+(?:day|week|month)\b|^\s*\w*\s*daily\b", re.I)
 _COREF = re.compile(
@@ -35,6 +38,8 @@ _WEAK = re.compile(r"(?:\b(?:in|at|near|around|outside)\s+(?:the\s+)?(?:[\w-]+\s
 _ORIGIN = re.compile(r"\b(?:from|left|leaving|departed|returned to|back to|out of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _ROUTE = re.compile(r"\b(?:via|through|along)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _AGGREGATE = re.compile(r"\b(?:a total of|in total|in all|altogether|cumulative|so far this|so far)\b", re.I)
+_NO_HARM = re.compile(r"\bno (?:injuries|casualties) (?:were|was) reported|\bno one was (?:hurt|injured)|\bwithout (?:injury|casualties)", re.I)
+_PRESENT = re.compile(r"\b(?:still|continues|continuing|remains?|is being|are being|awaits|awaiting|is|are|now)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?(?:convoy|trucks|teams|column)\b", re.I)
 
 
@@ -76,8 +81,8 @@ def sentence_convoys(doc: DocContext, sent: Sent, previous_had_convoy: bool) -> 
     distinct = _distinct(counts)
     scopes = _scopes(sent.text, distinct)
     drafts = []
-    for (a, b), num in zip(scopes, distinct or [None], strict=False):
-        draft = _mention(doc, sent, a, b, num, nouns)
+    for k, ((a, b), num) in enumerate(zip(scopes, distinct or [None], strict=False)):
+        draft = _mention(doc, sent, a, b, num, nouns, first=k == 0)
         draft.coref = (coref or bool(pronoun)) and not draft.new and (num is None or _COREF.search(sent.text[a:b]) is not None)
         drafts.append(draft)
     return drafts
@@ -114,7 +119,9 @@ def _outcomes(text: str) -> list[str]:
     return [name for name, pattern in vocab().outcomes if pattern.search(text)]
 
 
-def _mention(doc: DocContext, sent: Sent, a: int, b: int, num: Num | None, nouns: list[re.Match[str]]) -> Draft:
+def _mention(
+    doc: DocContext, sent: Sent, a: int, b: int, num: Num | None, nouns: list[re.Match[str]], first: bool = True
+) -> Draft:
     v = vocab()
     scope = sent.text[a:b]
     draft = Draft("convoy", sent.idx, sent.start, sent.end, mode="road")
@@ -130,11 +137,15 @@ def _mention(doc: DocContext, sent: Sent, a: int, b: int, num: Num | None, nouns
     if re.search(r"\bair ?drops?\b|\bairdropped\b|\bparachut", scope, re.I):
         draft.mode = "airdrop"
     draft.people_served = _people(sent, a, b)
-    draft.organisations = _operators(doc, sent, a, b)
+    draft.organisations = _operators(doc, sent, a, b, first)
+    if _NO_HARM.search(scope):
+        draft.injured = Quantity(value=0, text=_NO_HARM.search(scope).group())  # type: ignore[union-attr]
     draft.outcome_tags = _outcomes(scope)
     _places(doc, sent, a, b, draft)
     dates = [d for d in sent.dates if a <= d.start < b and (d.first or d.text)]
     draft.date = dates[0] if dates else event_date(sent)
+    if draft.date is None and doc.published and _PRESENT.search(scope):
+        draft.date = DateMention(0, 0, "", doc.published, doc.published, "day", "pubdate")  # 'are still being turned away' 
     if draft.date is not None and draft.date.precision in {"month", "period", "week"} and num is not None:
         draft.aggregate = draft.date.precision == "month" or bool(_AGGREGATE.search(scope))
     draft.aggregate = draft.aggregate or bool(_AGGREGATE.search(scope))
@@ -159,7 +170,7 @@ def _people(sent: Sent, a: int, b: int) -> object:
     return EMPTY
 
 
-def _operators(doc: DocContext, sent: Sent, a: int, b: int) -> list[str]:
+def _operators(doc: DocContext, sent: Sent, a: int, b: int, first: bool) -> list[str]:
     names = []
     speakers = []
     for org in sent.orgs:
@@ -168,7 +179,7 @@ def _operators(doc: DocContext, sent: Sent, a: int, b: int) -> list[str]:
             continue
         if in_attribution(sent, org):
             speakers.append(short)
-        elif a <= org.start < b or org.end <= a and _before_subject(sent.text, org.end, a):
+        elif a <= org.start < b or (first and org.end <= a and _before_subject(sent.text, org.end, a)):
             names.append(short)
     if not names and speakers and _POSSESSIVE.search(sent.text[a:b]):
         names = speakers

@@ -49,7 +49,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(rf"\b(?:in|since|of|by|until|during|from|early|late|mid-?) ({_Y})\b(?![-/]\d)")),
     ("vague", re.compile(r"\b(?:early|late|later|earlier) (?:next|this|last) (?:week|month|year)|\b(?:this|last|next) (?:spring|summer|autumn|fall|winter)|\bnext (?:week|month)|\bearlier in the week|\bthe next (?:morning|day)|\bthe following (?:morning|day)|\bthe same day\b", re.I)),
 ]  # fmt: skip
-_SINCE = re.compile(r"\b(?:since|from|starting|as of|beginning)\s*(?:early |mid-|late |the start of |the beginning of )?$", re.I)
+_SINCE = re.compile(
+    r"\b(?:since|from|starting|beginning)\s*(?:early |mid-|late |the start of |the beginning of )?$"
+    r"|\bsince (?:the|its|their) [\w -]{2,30}? (?:began|started|erupted|flared|resumed)(?: on| in)?\s*$",
+    re.I,
+)
 _LAST_YEAR = re.compile(r"^\s*(?:of )?last year\b", re.I)
 
 

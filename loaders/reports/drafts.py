@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.analysis import DocContext, Sent, pick_event_date
 from loaders.reports.dates import DateMention
 from loaders.reports.places import PlaceMention, matcher
 from loaders.records import EMPTY, Quantity
@@ -101,17 +101,7 @@ def choose_place(places: list[PlaceMention], text: str) -> tuple[PlaceMention | 
 
 def event_date(sent: Sent) -> DateMention | None:
     """The sentence's event date: a period first, else its first day ('said on X' last)."""
-    resolved = [d for d in sent.dates if d.first or d.text]
-    periods = [d for d in resolved if d.first and (d.precision in {"period", "month", "week", "year"} or d.since)]
-    if periods:
-        return periods[0]
-    days = [d for d in resolved if d.first]
-    said = [d for d in days if re.search(r"\b(?:said|says|reported|announced|told)\s+(?:late\s+|early\s+)?(?:on\s+)?$", sent.text[: d.start])]
-    days = [d for d in days if d not in said] or said
-    if days:
-        return days[0]
-    unresolved = [d for d in resolved if d.first is None]
-    return unresolved[0] if unresolved else None
+    return pick_event_date(sent.dates, sent.text)
 
 
 def context_date(doc: DocContext, sent: Sent) -> DateMention | None:

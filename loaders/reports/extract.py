@@ -13,7 +13,7 @@ from loaders.reports.besieged import sentence_besieged
 from loaders.reports.convoys import sentence_convoys
 from loaders.reports.drafts import Draft, choose_place, usable
 from loaders.reports.merge import dedupe, merge_convoys
-from loaders.reports.mentions import sources_in, speech_spans
+from loaders.reports.sources import sources_in, speech_spans
 from loaders.reports.places import PlaceMention, matcher
 from loaders.reports.sentences import split_body
 from loaders.reports.tables import convoy_tables
@@ -41,16 +41,25 @@ def extract_text(
     besieged: list[Draft] = []
     convoys: list[Draft] = []
     last_sources: list[str] = []
+    speaker_para = -1
     previous_convoy = False
     for sent in doc.sents:
         if sent.heading:
             continue
-        tolls += sentence_tolls(doc, sent, last_sources)
-        besieged += sentence_besieged(doc, sent, last_sources)
+        found_tolls = sentence_tolls(doc, sent, last_sources)
+        found_besieged = sentence_besieged(doc, sent, last_sources)
+        for draft in [*found_tolls, *found_besieged]:
+            if not draft.sources and speaker_para == sent.para:
+                draft.sources = list(last_sources)  # 'we recorded ...' carries to the next sentence
+        tolls += found_tolls
+        besieged += found_besieged
         found = sentence_convoys(doc, sent, previous_convoy)
         convoys += found
         previous_convoy = bool(found)
-        last_sources = _speakers(doc, sent.idx, last_sources)
+        named = [s for d in [*found_tolls, *found_besieged] for s in d.sources]
+        speakers = named or _speakers(doc, sent.idx, [])
+        if speakers:
+            last_sources, speaker_para = list(dict.fromkeys(speakers)), sent.para
     table_drafts = convoy_tables(doc, tables)
     for d in table_drafts:
         d.sent = max((s.idx for s in doc.sents if s.start < d.start), default=0)
@@ -68,15 +77,14 @@ def extract_text(
 
 
 def _speakers(doc: DocContext, idx: int, last: list[str]) -> list[str]:
-    """Who spoke in sentence ``idx`` (for a later 'It says'), else who spoke before."""
+    """Who spoke in sentence ``idx`` (for a later 'It says'): the organisation nearest a speech verb."""
     sent = doc.sents[idx]
-    for start, end, _ in speech_spans(sent):
+    spans = speech_spans(sent)
+    for start, end, _ in spans:
         names = [o.resolve(doc.country) for o in sent.orgs if start <= o.start and o.end <= end]
         if names:
-            return names
-    if sent.orgs and vocab().speech.search(sent.text):
-        return [sent.orgs[0].resolve(doc.country)]
-    return last if not speech_spans(sent) else (sources_in(doc, sent, *speech_spans(sent)[0][:2], last) or last)
+            return names[-1:]
+    return sources_in(doc, sent, spans[0][0], spans[0][1], last) if spans else []
 
 
 def _keep_convoy(c: Draft) -> bool:

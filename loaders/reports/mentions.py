@@ -1,8 +1,7 @@
-"""Shared reading rules: what a count counts, where a clause ends, who is speaking.
+"""Shared reading rules: what a count counts and where a clause ends.
 
 ``noun_of`` looks at the words after a count ('12 civilians', '14 WFP trucks', 'a 13-truck convoy',
-'two of the trucks', '7 of them children'); ``sources_near`` finds who gave a figure ('according to
-X', 'X said', 'we recorded' = the publisher, 'It says' = whoever spoke last).
+'two of the trucks', '7 of them children').
 """
 
 from __future__ import annotations
@@ -10,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.analysis import Sent
 from loaders.reports.numbers import Num
-from loaders.reports.orgs import OrgMention
 from loaders.reports.vocab import vocab
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*|[,;:()\[\]—–]|\S")
@@ -24,10 +22,6 @@ _MODIFIERS = re.compile(
     r"[A-Z][\w'’]*(?:-[\w'’]+)*|[a-z]+-(?:government|backed|based|aligned|affiliated)|pro-\w+)$"
 )
 _CLAUSE_BREAK = re.compile(r"[;]|\s[-–—]\s|\.\s")
-_SPEECH_BOUNDARY = re.compile(r"[,;:(\"“”]|\bthat\b|\bwhile\b|\bbut\b|\band\b(?= [A-Z])", re.I)
-_PRONOUN = re.compile(r"^(?:it|they|he|she|the same (?:office|source|sources|agency|monitor|group))$", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
-_DEFINITE_ORG = re.compile(r"^the (ministry|office|agency|observatory|monitor|group|organisation|organization|charity|committee)$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,59 +87,3 @@ def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
         left = m.end()
     m = _CLAUSE_BREAK.search(text, end)
     return left, m.start() if m else len(text)
-
-
-def speech_spans(sent: Sent) -> list[tuple[int, int, int]]:
-    """(subject start, subject end = verb start, verb end) for each 'X said' / 'according to X'."""
-    v = vocab()
-    spans = []
-    for m in v.speech.finditer(sent.text):
-        if re.match(r"\s+(?:killed|dead|wounded|injured|missing|hurt)\b", sent.text[m.end() :], re.I):
-            continue  # '12 civilians reported killed' is not an attribution
-        left = 0
-        for b in _SPEECH_BOUNDARY.finditer(sent.text, 0, m.start()):
-            left = b.end()
-        spans.append((left, m.start(), m.end()))
-    for m in v.source_before.finditer(sent.text):
-        stop = re.search(r"[,;.]|$", sent.text[m.end() :])
-        end = m.end() + (stop.start() if stop else 0)
-        spans.append((m.end(), end, m.start()))
-    return spans
-
-
-def in_attribution(sent: Sent, org: OrgMention) -> bool:
-    return any(s <= org.start and org.end <= e for s, e, _ in speech_spans(sent))
-
-
-def sources_near(doc: DocContext, sent: Sent, pos: int, last: list[str]) -> list[str]:
-    """Who gave the figure at ``pos``: the nearest attribution in the sentence, else []."""
-    spans = speech_spans(sent)
-    if not spans:
-        return []
-    start, end, _ = min(spans, key=lambda s: min(abs(s[1] - pos), abs(s[0] - pos)))
-    return sources_in(doc, sent, start, end, last)
-
-
-def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str]) -> list[str]:
-    phrase = sent.text[start:end].strip(" ,")
-    if re.search(r"\d", phrase) or vocab().kill.match(sent.text[end:].split(" ", 2)[-1] if False else ""):
-        return []
-    orgs = [o.resolve(doc.country) for o in sent.orgs if start <= o.start and o.end <= end]
-    if orgs:
-        return list(dict.fromkeys(orgs))
-    generic = vocab().generic_source.search(phrase)
-    if _FIRST_PERSON.search(phrase):
-        return [doc.publisher] if doc.publisher else []
-    if _PRONOUN.match(phrase) or _DEFINITE_ORG.match(phrase):
-        return list(last)
-    if generic:
-        return [_clean_source(generic.group())]
-    words = phrase.split()
-    if 0 < len(words) <= 6 and not re.match(r"^(?:it|this|which|who|there)$", phrase, re.I):
-        return [_clean_source(phrase)]
-    return []
-
-
-def _clean_source(text: str) -> str:
-    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.I)
-    return re.sub(r"\s+", " ", text)

@@ -16,7 +16,7 @@ from loaders.records import Quantity
 
 _FUTURE = {"planned", "postponed"}
 _UN_AGENCIES = {"WFP", "UNICEF", "UNHCR", "UNRWA", "WHO", "OCHA", "UNFPA", "IOM", "FAO", "UNDP", "UNOPS", "UNMAS", "OHCHR"}
-_BASIS_RANK = {"explicit": 0, "explicit_no_year+pubdate": 1, "context": 2, "relative_to_pubdate": 2, None: 3}
+_BASIS_RANK = {"explicit": 0, "explicit_no_year+pubdate": 1, "context": 2, "relative_to_pubdate": 2, "pubdate": 3, None: 4}
 
 
 def _q_conflict(a: Quantity, b: Quantity) -> bool:
@@ -42,8 +42,8 @@ def _orgs_compatible(a: list[str], b: list[str]) -> bool:
 
 
 def _days(d: Draft) -> tuple[object, object] | None:
-    if d.date is None or d.date.first is None:
-        return None
+    if d.date is None or d.date.first is None or d.date.basis == "pubdate":
+        return None  # a publication-date default says nothing about which day it was
     return d.date.first, d.date.last
 
 
@@ -81,6 +81,8 @@ def absorb(c: Draft, d: Draft) -> None:
         c.start, c.end, c.sent = d.start, d.end, d.sent  # the evidence is the mention with the count
     if c.people_served.is_empty and not d.people_served.is_empty:
         c.people_served = d.people_served
+    if c.injured.is_empty and not d.injured.is_empty:
+        c.injured = d.injured
     c.organisations = list(dict.fromkeys([*c.organisations, *d.organisations]))
     if "UN" in c.organisations and set(c.organisations) & _UN_AGENCIES:
         c.organisations.remove("UN")

@@ -68,7 +68,10 @@ class OrgMatcher:
 
     @staticmethod
     def _alias_key(alias: str) -> str:
-        return _key(_TOKEN.findall(alias))
+        tokens = _TOKEN.findall(alias)
+        if len(tokens) > 1 and tokens[0].lower() == "the":
+            tokens = tokens[1:]  # 'the UN' is matched as 'UN', so 'the UN agency for ...' can win
+        return _key(tokens)
 
     def _add(self, alias: str, short: str, kind: str | None) -> None:
         key = self._alias_key(alias)
@@ -83,6 +86,9 @@ class OrgMatcher:
         found: list[OrgMention] = []
         i = 0
         while i < len(tokens):
+            if tokens[i][2].lower() == "the":
+                i += 1
+                continue
             for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
                 words = [t[2] for t in tokens[i : i + n]]
                 entry = self.index.get(_key(words))

@@ -12,7 +12,8 @@ import re
 
 from loaders.reports.analysis import DocContext, Sent
 from loaders.reports.drafts import Draft, choose_place, event_date, usable
-from loaders.reports.mentions import Noun, clause_of, noun_of, sources_near
+from loaders.reports.mentions import Noun, clause_of, noun_of
+from loaders.reports.sources import sources_near
 from loaders.reports.numbers import Num
 from loaders.reports.vocab import vocab
 

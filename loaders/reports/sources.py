@@ -1,0 +1,133 @@
+"""Who gave a figure: 'according to X', 'X said', 'the UN's adviser, Jan Egeland, estimated',
+'we recorded' (the publisher), 'It says' or 'the ministry said' (whoever spoke before), 'the two
+agencies said' (the organisations just named), 'Zhyvytskyi said' (the title he was introduced with).
+"""
+
+from __future__ import annotations
+
+import re
+
+from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.orgs import OrgMention, org_matcher
+from loaders.reports.vocab import vocab
+
+_BOUNDARY = re.compile(r"[,;:(\"“”]|\bthat\b|\bwhile\b|\bbut\b|\band\b(?= [A-Z])", re.I)
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|reportedly)\s+(?:\w+\s+)?$", re.I)
+_AUX = re.compile(r"(?:\s+(?:has|have|had|was|were|is|are|also|later|again|now|then|already|previously|earlier|late|on \w+|last \w+|this \w+))+$", re.I)
+_PRONOUN = re.compile(r"(?:^|\s)(?:it|they|he|she|the same (?:office|source|sources|agency|monitor|group))$", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+_DEFINITE = re.compile(r"^the (?:same )?(ministry|office|agency|observatory|monitor|group|organi[sz]ation|charity|committee|mission|authority|council)$", re.I)
+_DEFINITE_IN = re.compile(r"\bthe (ministry|office|agency|observatory|monitor|charity|committee)\b", re.I)
+_GROUP = re.compile(r"^the (?:two |three |both )?(?:agencies|organi[sz]ations|groups|charities|partners)$", re.I)
+_NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s+){0,2}([A-Z][\w'’-]+)$")
+_OPERATOR_KINDS = {"un", "ngo", "ingo", "rcrc"}
+
+
+def speech_spans(sent: Sent) -> list[tuple[int, int, int]]:
+    """(subject start, subject end = verb start, verb end) for each 'X said' / 'according to X'."""
+    v = vocab()
+    spans = []
+    for m in v.speech.finditer(sent.text):
+        if re.match(r"\s+(?:killed|dead|wounded|injured|missing|hurt)\b", sent.text[m.end() :], re.I):
+            continue  # '12 civilians reported killed' is not an attribution
+        if _PASSIVE.search(sent.text[max(0, m.start() - 20) : m.start()]):
+            continue  # 'once deaths ... are added'
+        left = _left_boundary(sent.text, m.start())
+        if not sent.text[left : m.start()].strip() and left > 0:  # 'the UN's adviser, Jan Egeland, estimated'
+            left = _left_boundary(sent.text, left - 1)
+        spans.append((_appositive(sent, left, m.start()), m.start(), m.end()))
+    for m in v.source_before.finditer(sent.text):
+        stop = re.search(r"[,;.]|$", sent.text[m.end() :])
+        end = m.end() + (stop.start() if stop else 0)
+        spans.append((m.end(), end, m.start()))
+    return spans
+
+
+def _left_boundary(text: str, end: int) -> int:
+    left = 0
+    for b in _BOUNDARY.finditer(text, 0, end):
+        left = b.end()
+    return left
+
+
+def _orgs_between(sent: Sent, start: int, end: int) -> list[OrgMention]:
+    return [o for o in sent.orgs if start <= o.start and o.end <= end]
+
+
+def _appositive(sent: Sent, left: int, verb: int) -> int:
+    """'The UN agency for Palestinian refugees, UNRWA, said': the subject spans both names."""
+    for _ in range(2):
+        if left < 2 or sent.text[left - 1] != ",":
+            break
+        prev = _left_boundary(sent.text, left - 1)
+        segment = sent.text[prev : left - 1]
+        if len(segment.split()) > 10 or not _orgs_between(sent, prev, left - 1):
+            break
+        left = prev
+    return left
+
+
+def in_attribution(sent: Sent, org: OrgMention) -> bool:
+    return any(s <= org.start and org.end <= e for s, e, _ in speech_spans(sent))
+
+
+def sources_near(doc: DocContext, sent: Sent, pos: int, last: list[str]) -> list[str]:
+    """Who gave the figure at ``pos``: the nearest attribution in the sentence, else []."""
+    spans = speech_spans(sent)
+    if not spans:
+        return []
+    start, end, _ = min(spans, key=lambda s: min(abs(s[1] - pos), abs(s[0] - pos)))
+    return sources_in(doc, sent, start, end, last)
+
+
+def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str]) -> list[str]:
+    phrase = _AUX.sub("", sent.text[start:end].strip(" ,")).strip()
+    orgs = [o.resolve(doc.country) for o in _orgs_between(sent, start, end)]
+    if orgs:
+        return list(dict.fromkeys(orgs))
+    if not phrase or re.search(r"\d", phrase):
+        return []
+    if _FIRST_PERSON.search(phrase):
+        return [doc.publisher] if doc.publisher else []
+    if m := re.match(r"^(?:its|their)\s+(.+)$", phrase, re.I):
+        owner = _orgs_between(sent, 0, start)
+        if owner:
+            found = org_matcher().find(f"{owner[-1].resolve(doc.country)} {m.group(1)}")
+            return [found[0].resolve(doc.country)] if found else [owner[-1].resolve(doc.country)]
+    if _GROUP.match(phrase):
+        return _recent_operators(doc, sent) or list(last)
+    if _DEFINITE.match(phrase) or _PRONOUN.search(phrase):
+        word = _DEFINITE.match(phrase)
+        if word is None:  # 'the ministry's overall count passed 30,000: it said'
+            earlier = list(_DEFINITE_IN.finditer(sent.text, 0, start))
+            word = earlier[-1] if earlier else None
+        return (_named_like(doc, sent, word.group(1)) if word else []) or list(last)
+    name = _NAME.match(phrase)
+    if name and name.group(1) in doc.people:
+        return [doc.people[name.group(1)]]
+    generic = vocab().generic_source.search(phrase)
+    if generic:
+        return [_clean(generic.group())]
+    return [_clean(phrase)] if len(phrase.split()) <= 6 else []
+
+
+def _recent_operators(doc: DocContext, sent: Sent) -> list[str]:
+    for j in range(sent.idx - 1, max(-1, sent.idx - 3), -1):
+        names = [o.resolve(doc.country) for o in doc.sents[j].orgs if o.kind in _OPERATOR_KINDS]
+        if len(names) >= 2:
+            return list(dict.fromkeys(names))
+    return []
+
+
+def _named_like(doc: DocContext, sent: Sent, word: str) -> list[str]:
+    """'the ministry' -> the last organisation whose name has 'ministry' in it."""
+    for j in range(sent.idx, max(-1, sent.idx - 12), -1):
+        for o in reversed(doc.sents[j].orgs):
+            if word.lower() in o.text.lower():
+                return [o.resolve(doc.country)]
+    return []
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s+", " ", text)
