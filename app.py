@@ -36,6 +36,7 @@ PAGE_LIST = [
     ("map.py", "Map", "map"),
     ("review.py", "Review", "review"),
     ("documents.py", "Documents", "documents"),
+    ("report.py", "Weekly report", "report"),
     ("import.py", "Import", "import"),
     ("data.py", "Data", "data"),
 ]

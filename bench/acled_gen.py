@@ -44,7 +44,14 @@ ACTORS = [
     ("Unidentified Armed Group (Syria)", "Political militia"),
 ]
 CIVILIANS = ("Civilians (Syria)", "Civilians")
-SOURCES = ["SOHR", "Syrian Network for Human Rights", "SANA", "Step News Agency", "Enab Baladi", "North Press Agency"]
+SOURCES = [
+    "SOHR",
+    "Syrian Network for Human Rights",
+    "SANA",
+    "Step News Agency",
+    "Enab Baladi",
+    "North Press Agency",
+]
 WORDS = (
     "shelled killed wounded village town checkpoint convoy market residential area rocket artillery drone "
     "strike clash fighters civilians children woman man near outskirts reported according to sources"
@@ -58,7 +65,15 @@ def _places() -> list[tuple[str, str, str, float, float]]:
         if p.country == "SYR" and p.lat is not None and p.admin_level == 4:
             district = by_pcode.get(p.parent_pcode or "")
             governorate = by_pcode.get(district.parent_pcode or "") if district else None
-            out.append((p.name, governorate.name if governorate else "", district.name if district else "", p.lat, p.lon))
+            out.append(
+                (
+                    p.name,
+                    governorate.name if governorate else "",
+                    district.name if district else "",
+                    p.lat,
+                    p.lon,
+                )
+            )
     return out or [("Douma", "Rural Damascus", "Duma", 33.57, 36.40)]
 
 

@@ -160,7 +160,9 @@ class FactRecord:
     cumulative: bool = False  # "since the start of the offensive"
     # text extraction: how the place and date were read from prose
     location_parts: list[str] = field(default_factory=list)  # ["Douma", "eastern Ghouta"]
-    date_basis: str | None = None  # explicit | explicit_no_year+pubdate | relative_to_pubdate | pubdate | context
+    date_basis: str | None = (
+        None  # explicit | explicit_no_year+pubdate | relative_to_pubdate | pubdate | context
+    )
     # common
     external_id: str | None = None  # unique in its dataset, prefixed: "acled:SYR1234", "awsd:2044"
     event_ref: str | None = None  # one real-world event across rows (a convoy's status updates)

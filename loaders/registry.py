@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from loaders.normalise.text import decode_bytes, split_rows
 from loaders.records import LoadError, LoadResult
+from loaders.safety import check_upload
 
 HEAD_BYTES = 256 * 1024
 
@@ -141,12 +142,15 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def load_file(path: Path | str, fmt: Format | str | None = None, **options: Any) -> LoadResult:
-    """Detect (unless given) and load one file. Options go to the loader (date_order, encoding ...)."""
+    """Detect (unless given) and load one file. Options go to the loader (date_order, encoding ...),
+    except ``max_bytes`` (size limit; default ``$ACCESS_MONITOR_MAX_UPLOAD_MB``, 0 = none)."""
     path = Path(path)
     if not path.exists():
         raise LoadError(path.name, f"does not exist ({path}); check the path")
     if path.stat().st_size == 0:
         raise LoadError(path.name, "is empty (0 bytes); export the file again")
+    # Size, zip-bomb, XML-entity, JSON-depth and binary checks run before any parser sees the file.
+    check_upload(path, options.pop("max_bytes", None))
     chosen = Format(fmt) if fmt else detect_format(path)
     result = _loaders()[chosen].load(path, **options)
     result.check_accounting()

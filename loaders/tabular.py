@@ -27,6 +27,7 @@ from loaders.records import (
     Provenance,
     Quantity,
 )
+from loaders.safety import check_zip
 
 HEADER_SEARCH_ROWS = 10
 _TRUE = {"yes", "y", "true", "1", "x", "cumulative", "نعم"}
@@ -92,6 +93,7 @@ XLSX_LOADER = _TableLoader("table-xlsx")
 def _xlsx_rows(path: Path, limit: int | None = None) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    check_zip(path)  # zip bombs and XML entities are refused before openpyxl (itself on defusedxml) opens it
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "inputs"
 SHARED_DATA = Path(os.environ.get("ACCESS_MONITOR_SHARED", ROOT.parent / "shared")) / "data"
 PG_SERVER = os.environ.get("ACCESS_MONITOR_TEST_PG")
+_created: list[str] = []  # PostgreSQL test databases, dropped when the session ends
 
 
 def on_postgres() -> bool:
@@ -38,7 +39,20 @@ def fresh_store_url(folder: Path, name: str = "store") -> str:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
+    _created.append(database)
     return make_url(PG_SERVER).set(database=database).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the PostgreSQL databases this session created (FORCE closes leftover connections)."""
+    if not PG_SERVER or not _created:
+        return
+    dispose_all()
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for database in _created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

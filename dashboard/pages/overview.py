@@ -20,9 +20,9 @@ EMPTY_STORE = """
 
 - `make run` loads the demo dataset (eastern Ghouta, 2018) and starts the dashboard;
 - `python -m cli demo` loads only the demo dataset into this store;
-- `python -m cli ingest FILE ...` imports your own convoy, besieged-population or toll tables
-  (templates on the **Data** page), HXL files or ACLED exports.
-
+- the **Import page** (or `python -m cli ingest FILE ...`) takes your own convoy,
+  besieged-population or toll tables (templates on the **Data** page), HXL files, ACLED exports
+  and reports.
 """
 
 st.title("Overview")

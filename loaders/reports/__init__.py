@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.records import LoadError, LoadResult, Severity
+from loaders.reports import schema as schema
 from loaders.reports.documents import SUFFIXES, parse_published, read_document
 from loaders.reports.extract import extract_text
 from loaders.reports.schema import to_record
@@ -73,10 +74,52 @@ def load(path: Path, **options: Any) -> LoadResult:
             "unresolved; add a 'published: YYYY-MM-DD' line or pass --published",
             severity=Severity.WARNING,
         )  # fmt: skip
-    unresolved = sorted({r.place.name for r, d in zip(result.records, extraction.drafts, strict=True) if d.place and d.place.place is None})
+    unresolved = sorted(
+        {
+            r.place.name
+            for r, d in zip(result.records, extraction.drafts, strict=True)
+            if d.place and d.place.place is None
+        }
+    )
     if unresolved:
         result.add_issue(
             None, None, f"{len(unresolved)} place(s) not in the gazetteer, kept as written: {', '.join(unresolved[:10])}",
             severity=Severity.WARNING,
         )  # fmt: skip
     return result
+
+
+def extract_facts(path: Path, **options: Any) -> list[dict[str, Any]]:
+    """The facts of one report in the annotation schema (what ``cli extract --json`` prints)."""
+    from loaders.reports.schema import to_schema
+
+    return [to_schema(r) for r in load(path, **options).records]
+
+
+def report_for(expected: Path) -> Path | None:
+    """The report beside an ``X.expected.json``: X.txt first, else X.md/.html/.pdf/.docx."""
+    stem = expected.name.removesuffix(".expected.json")
+    for suffix in (".txt", *SUFFIXES):
+        candidate = expected.with_name(stem + suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def evaluate_dir(folder: Path) -> Any:
+    """Score the extractor on every ``*.expected.json`` in ``folder`` (see ``evaluate``)."""
+    import json
+
+    from loaders.reports.evaluate import score_documents
+
+    docs = []
+    for expected in sorted(Path(folder).glob("*.expected.json")):
+        report = report_for(expected)
+        if report is None:
+            raise LoadError(
+                expected.name,
+                f"has no report beside it ({expected.stem}.txt); add the text or remove the file",
+            )
+        gold = json.loads(expected.read_text(encoding="utf-8"))
+        docs.append((report.name, gold, extract_facts(report)))
+    return score_documents(docs)

@@ -5,6 +5,7 @@ spoke last, what 'the city' or 'the two towns' refers to).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from loaders.reports.dates import DateMention, date_spans, find_dates
 from loaders.reports.numbers import Num, find_numbers
 from loaders.reports.orgs import OrgMention, org_matcher
-from loaders.reports.places import PlaceMention, PlaceMatcher, unknown_places
+from loaders.reports.places import PlaceMatcher, PlaceMention, unknown_lexicon, unknown_places
 from loaders.reports.sentences import Segment
 from loaders.reports.vocab import vocab
 
@@ -25,8 +26,12 @@ _ANAPHOR = re.compile(
     r"region|neighbourhoods?|neighborhoods?|port|locality|municipality)\b(?!\s+(?:of|in)\s+[A-Z])",
     re.I,
 )
-_THERE = re.compile(r"\b(?:living|live|lives|remain|remaining|still|stuck|trapped|inside|reached|arrived)\s+there\b", re.I)
-_DIRECTION = re.compile(r"\bthe (north|south|east|west|north-?west|north-?east|south-?west|south-?east)\b(?!\s+of\b)", re.I)
+_THERE = re.compile(
+    r"\b(?:living|live|lives|remain|remaining|still|stuck|trapped|inside|reached|arrived)\s+there\b", re.I
+)
+_DIRECTION = re.compile(
+    r"\bthe (north|south|east|west|north-?west|north-?east|south-?west|south-?east)\b(?!\s+of\b)", re.I
+)
 LANDMARK = re.compile(
     r"(?:\b(?:[NSEW]|north|south|east|west|north-?east|north-?west|south-?east|south-?west)\s+of|\bkm\s+(?:from|short of)|\bnear)\s*(?:the\s+)?$",
     re.I,
@@ -96,7 +101,10 @@ class DocContext:
         return sorted([*sent.places, *sent.anaphors], key=lambda p: p.start)
 
     def context_places(
-        self, idx: int, back: int = 4, keep: Callable[[list[PlaceMention], str], list[PlaceMention]] | None = None
+        self,
+        idx: int,
+        back: int = 4,
+        keep: Callable[[list[PlaceMention], str], list[PlaceMention]] | None = None,
     ) -> tuple[list[PlaceMention], int | None]:
         """The places of the nearest earlier sentence that names any (and that sentence's index);
         ``keep`` filters a sentence's places first (a sentence left with none is passed over)."""
@@ -135,16 +143,41 @@ def pick_event_date(dates: list[DateMention], text: str) -> DateMention | None:
     # 'April 2017, when ... on April 15': the day inside the month is the date.
     resolved = [d for d in resolved if not (d.precision in {"month", "year"} and not d.since and any(
         d.first <= x.first <= (d.last or d.first) for x in days_in if x.first and d.first))]  # fmt: skip
-    periods = [d for d in resolved if d.first and (d.precision in {"period", "month", "week", "year"} or d.since)]
+    periods = [
+        d for d in resolved if d.first and (d.precision in {"period", "month", "week", "year"} or d.since)
+    ]
     if periods:
         return periods[0]
     days = [d for d in resolved if d.first]
-    said = [d for d in days if re.search(r"\b(?:said|says|reported|announced|told)\s+(?:late\s+|early\s+)?(?:on\s+)?$", text[: d.start])]
+    said = [
+        d
+        for d in days
+        if re.search(
+            r"\b(?:said|says|reported|announced|told)\s+(?:late\s+|early\s+)?(?:on\s+)?$", text[: d.start]
+        )
+    ]
     days = [d for d in days if d not in said] or said
     if days:
         return days[0]
     unresolved = [d for d in resolved if d.first is None]
     return unresolved[0] if unresolved else None
+
+
+SPEECH_BOUNDARY = re.compile(r"[,;:(\"“”]|\b(?i:that|while|but)\b|\band\b(?= [A-Z])")
+
+
+def left_boundary(text: str, end: int) -> int:
+    """Start of the phrase that ends at ``end``: after the last comma, colon, 'that' ... before it."""
+    left = 0
+    for b in SPEECH_BOUNDARY.finditer(text, 0, end):
+        left = b.end()
+    return left
+
+
+def speaker_spans(text: str) -> list[tuple[int, int]]:
+    """Subjects of speech verbs ('Health authorities in North Kivu say'): places there are the
+    speaker's, not the event's."""
+    return [(left_boundary(text, m.start()), m.start()) for m in vocab().speech.finditer(text)]
 
 
 def _is_country(p: PlaceMention) -> bool:
@@ -160,6 +193,8 @@ def analyse(
 ) -> DocContext:
     """Find dates, counts, places and organisations in every sentence; resolve references."""
     sents: list[Sent] = []
+    body = "\n".join(text[seg.start : seg.end] for seg in segments if not seg.heading)
+    lexicon = unknown_lexicon(body, places)
     for idx, seg in enumerate(segments):
         s_text = text[seg.start : seg.end]
         dates = _year_from_neighbours(find_dates(s_text, published))
@@ -168,9 +203,12 @@ def analyse(
         orgs = org_matcher().find(s_text)
         masked = date_spans(dates) + [(o.start, o.end) for o in orgs] + [(0, dateline)]
         found = places.find(s_text, masked)
-        found += unknown_places(s_text, found, masked)
+        unknown = unknown_places(s_text, found, masked, lexicon)
+        found = [
+            k for k in found if not any(u.start <= k.start and k.end <= u.end for u in unknown)
+        ] + unknown
         found.sort(key=lambda p: p.start)
-        nums = find_numbers(s_text, date_spans(dates))
+        nums = find_numbers(s_text, [*date_spans(dates), (0, dateline)])
         sent = Sent(idx, seg.start, seg.end, seg.para, s_text, seg.heading, dates, nums, found, orgs)
         sent.landmarks = {p.start for p in found if LANDMARK.search(s_text[max(0, p.start - 30) : p.start])}
         sent.described = {p.start: _described(s_text, p) for p in found}
@@ -203,7 +241,11 @@ _TYPE_AFTER = re.compile(rf"^\s+{_TYPE_NOUN}\b", re.I)
 def _described(text: str, place: PlaceMention) -> str:
     """The type word written with a place: 'port city of Hodeidah' -> city, 'Mawiyah district' -> district."""
     inside = re.search(rf"\b{_TYPE_NOUN}\b", place.text, re.I)
-    m = inside or _TYPE_BEFORE.search(text[max(0, place.start - 25) : place.start]) or _TYPE_AFTER.match(text[place.end :])
+    m = (
+        inside
+        or _TYPE_BEFORE.search(text[max(0, place.start - 25) : place.start])
+        or _TYPE_AFTER.match(text[place.end :])
+    )
     return m.group(1).lower() if m else ""
 
 
@@ -216,19 +258,21 @@ def _dateline_end(text: str, dates: list[DateMention]) -> int:
 
 def _year_from_neighbours(dates: list[DateMention]) -> list[DateMention]:
     """'memories of April 2017, when ... on April 15': a yearless date takes the year written beside it."""
-    years = [d.first.year for d in dates if d.first and d.basis == "explicit" and d.precision in {"month", "year", "day"}]
+    years = [
+        d.first.year
+        for d in dates
+        if d.first and d.basis == "explicit" and d.precision in {"month", "year", "day"}
+    ]
     if not years:
         return dates
     out = []
     for d in dates:
         if d.first and d.basis == "explicit_no_year+pubdate" and d.first.year != years[0]:
-            try:
+            with contextlib.suppress(ValueError):  # 29 February in a year without one
                 d = replace(
                     d, first=d.first.replace(year=years[0]), last=d.last.replace(year=years[0]) if d.last else None,
                     basis="context",
                 )  # fmt: skip
-            except ValueError:
-                pass
         out.append(d)
     return out
 
@@ -239,19 +283,24 @@ def _main_country(sents: list[Sent]) -> str | None:
 
 
 def _resolve_anaphors(doc: DocContext, sent: Sent) -> list[PlaceMention]:
-    out = []
+    out: list[PlaceMention] = []
     for m in _ANAPHOR.finditer(sent.text):
         word = m.group(1).lower()
-        plural = word.endswith("s") and word not in {"towns", "villages"} or word in {"towns", "villages"}
+        plural = (word.endswith("s") and word not in {"towns", "villages"}) or word in {"towns", "villages"}
         targets = _recent(doc, sent, m.start(), _KINDS.get(word, {"area"}), 2 if plural else 1, word)
-        out.extend(PlaceMention(m.start(), m.end(), m.group() if t.place else t.text, t.place) for t in targets)
+        out.extend(
+            PlaceMention(m.start(), m.end(), m.group() if t.place else t.text, t.place) for t in targets
+        )
+        sent.described[m.start()] = word.rstrip("s")
     for m in _THERE.finditer(sent.text):
         targets = _recent(doc, sent, m.start(), {"town", "area", "district", "camp"}, 1)
         out.extend(PlaceMention(m.end() - 5, m.end(), "there", t.place) for t in targets if t.place)
     for m in _DIRECTION.finditer(sent.text):
         direction = m.group(1).lower().replace("-", "")
         for earlier, _ in _earlier_places(doc, sent, m.start()):
-            if direction in earlier.text.lower().replace("-", "") or direction in earlier.name.lower().replace("-", ""):
+            if direction in earlier.text.lower().replace(
+                "-", ""
+            ) or direction in earlier.name.lower().replace("-", ""):
                 out.append(PlaceMention(m.start(), m.end(), m.group(), earlier.place))
                 break
     return out
@@ -260,14 +309,24 @@ def _resolve_anaphors(doc: DocContext, sent: Sent) -> list[PlaceMention]:
 def _earlier_places(doc: DocContext, sent: Sent, before: int) -> list[tuple[PlaceMention, str]]:
     """Place mentions before position ``before`` of ``sent``, nearest first (up to 8 sentences back),
     leaving out countries and landmarks ('south of X')."""
-    out = [(p, sent.described.get(p.start, "")) for p in reversed(sent.places) if p.end <= before and not sent.is_landmark(p)]
+    out = [
+        (p, sent.described.get(p.start, ""))
+        for p in reversed(sent.places)
+        if p.end <= before and not sent.is_landmark(p)
+    ]
     for j in range(sent.idx - 1, max(-1, sent.idx - 9), -1):
         prev = doc.sents[j]
-        out.extend((p, prev.described.get(p.start, "")) for p in reversed(doc.all_places(prev)) if not prev.is_landmark(p))
+        out.extend(
+            (p, prev.described.get(p.start, ""))
+            for p in reversed(doc.all_places(prev))
+            if not prev.is_landmark(p)
+        )
     return [(p, w) for p, w in out if not _is_country(p)]
 
 
-def _recent(doc: DocContext, sent: Sent, before: int, kinds: set[str], count: int, word: str = "") -> list[PlaceMention]:
+def _recent(
+    doc: DocContext, sent: Sent, before: int, kinds: set[str], count: int, word: str = ""
+) -> list[PlaceMention]:
     """The latest places of a kind; a place written with the same word ('Al Abdiyah district' for
     'the district') wins over a nearer one of the same kind."""
     earlier = _earlier_places(doc, sent, before)
@@ -285,7 +344,11 @@ def _recent(doc: DocContext, sent: Sent, before: int, kinds: set[str], count: in
 def _mark_siege(doc: DocContext, sent: Sent) -> None:
     v = vocab()
     status = None
-    for name, pattern in (("besieged", v.besieged), ("trapped", v.trapped), ("hard_to_reach", v.hard_to_reach)):
+    for name, pattern in (
+        ("besieged", v.besieged),
+        ("trapped", v.trapped),
+        ("hard_to_reach", v.hard_to_reach),
+    ):
         if pattern.search(sent.text):
             status = name
             break
@@ -298,7 +361,9 @@ def _mark_siege(doc: DocContext, sent: Sent) -> None:
             continue
         old = doc.siege.get(place.name)
         if old is None or _STATUS_RANK[status] < _STATUS_RANK[old.status]:
-            doc.siege[place.name] = SiegeMark(status, party or (old.party if old else None), since or (old.since if old else None))
+            doc.siege[place.name] = SiegeMark(
+                status, party or (old.party if old else None), since or (old.since if old else None)
+            )
         elif old.party is None and party:
             old.party = party
 
@@ -310,6 +375,8 @@ def besieging_party(text: str) -> str | None:
         if m:
             party = re.sub(r"^(?:the )", "", m.group(1).strip(), flags=re.I)
             party = re.sub(r"\s+", " ", party)
-            if 2 < len(party) < 80 and not re.match(r"^(?:it|they|them|fighting|shelling|the fighting)\b", party, re.I):
+            if 2 < len(party) < 80 and not re.match(
+                r"^(?:it|they|them|fighting|shelling|the fighting)\b", party, re.I
+            ):
                 return party
     return None

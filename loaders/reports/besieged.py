@@ -14,13 +14,17 @@ import re
 from loaders.reports.analysis import DocContext, Sent, besieging_party
 from loaders.reports.drafts import Draft, choose_place, usable
 from loaders.reports.mentions import clause_of, noun_of
-from loaders.reports.sources import sources_near
 from loaders.reports.numbers import Num
 from loaders.reports.places import PlaceMention
+from loaders.reports.sources import sources_near
 from loaders.reports.vocab import vocab
 
-_SUBCLAUSE_END = re.compile(r",\s+(?:and|but|while|so|as)\b|;|\.\s|\.$")
-_NOUN_BEFORE = re.compile(r"\b(?:people|population|residents|civilians|inhabitants|families)\b[^.;]{0,40}:\s*$", re.I)
+_SUBCLAUSE_END = re.compile(
+    r",\s+(?:and|but|while|so|as|out of|compared|against|up from|down from)\b|;|\.\s|\.$"
+)
+_NOUN_BEFORE = re.compile(
+    r"\b(?:people|population|residents|civilians|inhabitants|families)\b[^.;]{0,40}:\s*$", re.I
+)
 
 
 def _window(sent: Sent, num: Num) -> tuple[int, int]:
@@ -31,7 +35,11 @@ def _window(sent: Sent, num: Num) -> tuple[int, int]:
 
 def _status(text: str) -> str | None:
     v = vocab()
-    for name, pattern in (("besieged", v.besieged), ("trapped", v.trapped), ("hard_to_reach", v.hard_to_reach)):
+    for name, pattern in (
+        ("besieged", v.besieged),
+        ("trapped", v.trapped),
+        ("hard_to_reach", v.hard_to_reach),
+    ):
         if pattern.search(text):
             return name
     return None
@@ -67,7 +75,10 @@ def sentence_besieged(doc: DocContext, sent: Sent, last_sources: list[str]) -> l
     return out
 
 
-_CLOSED = re.compile(r"\b(?:after|since|when)\b[^.;]{0,80}\b(?:closed|cut|encircled|besieged|surrounded|sealed|blocked|seized)\b[^.;]*$", re.I)
+_CLOSED = re.compile(
+    r"\b(?:after|since|when)\b[^.;]{0,80}\b(?:closed|cut|encircled|besieged|surrounded|sealed|blocked|seized)\b[^.;]*$",
+    re.I,
+)
 
 
 def _as_of(sent: Sent, num: Num):  # type: ignore[no-untyped-def]
@@ -77,7 +88,7 @@ def _as_of(sent: Sent, num: Num):  # type: ignore[no-untyped-def]
         if not d.first or d.since or d.precision != "day":
             continue
         before = sent.text[: d.start]
-        if d.end <= num.start or before.rstrip().endswith(("(", "as of", ",")) and "(" in before[num.end :]:
+        if d.end <= num.start or (before.rstrip().endswith(("(", "as of", ",")) and "(" in before[num.end :]):
             return d
         if re.search(r"\bas of\s*$", before, re.I):
             return d

@@ -7,17 +7,18 @@ aid convoys. Table rows are read in ``convoy_tables``.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
+from loaders.records import EMPTY, Quantity
 from loaders.reports.analysis import DocContext, Sent
 from loaders.reports.dates import DateMention
 from loaders.reports.drafts import Draft, choose_place, event_date, usable
 from loaders.reports.mentions import noun_of
-from loaders.reports.sources import in_attribution
 from loaders.reports.numbers import Num
 from loaders.reports.orgs import OPERATOR_KINDS
 from loaders.reports.places import PlaceMention
+from loaders.reports.sources import in_attribution
 from loaders.reports.vocab import vocab
-from loaders.records import Quantity
 
 _RATE = re.compile(r"^\s*(?:\w+\s+)?(?:a|per|each|every)\s+(?:day|week|month)\b|^\s*\w*\s*daily\b", re.I)
 _COREF = re.compile(
@@ -29,17 +30,27 @@ _SERVE = re.compile(
     r"\b(?:for|to|reach|reaching|reached|serve|serving|feed|feeding|assist|assisting|benefit|benefiting|benefitting|support|supporting)\s+(?:\w+\s+){0,1}$",
     re.I,
 )
-_SCOPE_BREAK = re.compile(r";|,\s+(?:while|but|although|whereas)\b|\s+while\b|\s+on the same day as\b|\s+as well as\b", re.I)
+_SCOPE_BREAK = re.compile(
+    r";|,\s+(?:while|but|although|whereas)\b|\s+while\b|\s+on the same day as\b|\s+as well as\b", re.I
+)
 _DEST = re.compile(
     r"(?:\b(?:to|towards|toward|into|reached|reach|reaching|entered|entering|enter|arrived (?:in|at)|for|inside|bound for|destined for)\s+(?:the\s+)?(?:[\w-]+\s+){0,3})$",
     re.I,
 )
 _WEAK = re.compile(r"(?:\b(?:in|at|near|around|outside)\s+(?:the\s+)?(?:[\w-]+\s+){0,3})$", re.I)
-_ORIGIN = re.compile(r"\b(?:from|left|leaving|departed|returned to|back to|out of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_ORIGIN = re.compile(
+    r"\b(?:from|left|leaving|departed|return(?:ed|ing)? to|back to|out of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
 _ROUTE = re.compile(r"\b(?:via|through|along)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _AGGREGATE = re.compile(r"\b(?:a total of|in total|in all|altogether|cumulative|so far this|so far)\b", re.I)
-_NO_HARM = re.compile(r"\bno (?:injuries|casualties) (?:were|was) reported|\bno one was (?:hurt|injured)|\bwithout (?:injury|casualties)", re.I)
-_PRESENT = re.compile(r"\b(?:still|continues|continuing|remains?|is being|are being|awaits|awaiting|is|are|now)\b", re.I)
+_NO_HARM = re.compile(
+    r"\bno (?:injuries|casualties) (?:were|was) reported|\bno one was (?:hurt|injured)|\bwithout (?:injury|casualties)",
+    re.I,
+)
+_PRESENT = re.compile(
+    r"\b(?:still|continues|continuing|remains?|is being|are being|awaits|awaiting|is|are|now)\b", re.I
+)
 _POSSESSIVE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?(?:convoy|trucks|teams|column)\b", re.I)
 
 
@@ -70,20 +81,37 @@ def sentence_convoys(doc: DocContext, sent: Sent, previous_had_convoy: bool) -> 
         return []
     trucks = _truck_nums(sent)
     nouns = _cue_nouns(sent)
-    coref = any(not vocab().convoy_exclude.search(sent.text[m.start() : m.end() + 25]) for m in _COREF.finditer(sent.text))
+    coref = any(
+        not vocab().convoy_exclude.search(sent.text[m.start() : m.end() + 25])
+        for m in _COREF.finditer(sent.text)
+    )
     coref = coref or any(p for _, p in trucks)
     pronoun = previous_had_convoy and bool(_PRONOUN_START.match(sent.text)) and _outcomes(sent.text)
     counts = [n for n, partitive in trucks if not partitive]
     if not counts and not nouns and not coref and not pronoun:
         return []
-    if counts and any(vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start]) for n in counts):
-        counts = [n for n in counts if not vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start])]
+    if counts and any(
+        vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start]) for n in counts
+    ):
+        counts = [
+            n for n in counts if not vocab().convoy_exclude.search(sent.text[max(0, n.start - 25) : n.start])
+        ]
     distinct = _distinct(counts)
-    scopes = _scopes(sent.text, distinct)
+    anchors = (
+        [n.start for n in distinct]
+        + [m.start() for m in nouns]
+        + [m.start() for m in _COREF.finditer(sent.text)]
+    )
+    scopes = _scopes(sent.text, distinct, min(anchors, default=0))
     drafts = []
-    for k, ((a, b), num) in enumerate(zip(scopes, distinct or [None], strict=False)):
+    numbers: list[Num | None] = [*distinct] or [None]
+    for k, ((a, b), num) in enumerate(zip(scopes, numbers, strict=False)):
         draft = _mention(doc, sent, a, b, num, nouns, first=k == 0)
-        draft.coref = (coref or bool(pronoun)) and not draft.new and (num is None or _COREF.search(sent.text[a:b]) is not None)
+        draft.coref = (
+            (coref or bool(pronoun))
+            and not draft.new
+            and (num is None or _COREF.search(sent.text[a:b]) is not None)
+        )
         drafts.append(draft)
     return drafts
 
@@ -96,23 +124,21 @@ def _distinct(counts: list[Num]) -> list[Num]:
     return out
 
 
-def _scopes(text: str, counts: list[Num]) -> list[tuple[int, int]]:
+def _scopes(text: str, counts: list[Num], anchor: int) -> list[tuple[int, int]]:
+    """Where each mention's words are: from the clause break before it to the next mention."""
     if len(counts) < 2:
-        m = None
-        for m in _SCOPE_BREAK.finditer(text):
-            if counts and m.start() > counts[0].start:
-                m = None
-                break
-        start = m.end() if m else 0
+        start = 0
+        for m in _SCOPE_BREAK.finditer(text, 0, anchor):
+            start = m.end()
         return [(start, len(text))]
     bounds = [0]
-    for prev, nxt in zip(counts, counts[1:], strict=False):
+    for prev, nxt in pairwise(counts):
         cut = prev.end
         for m in re.finditer(r";|,|\bas\b|\bwhile\b|\band\b", text[prev.end : nxt.start]):
             cut = prev.end + m.start()
         bounds.append(cut)
     bounds.append(len(text))
-    return list(zip(bounds, bounds[1:], strict=False))
+    return list(pairwise(bounds))
 
 
 def _outcomes(text: str) -> list[str]:
@@ -120,7 +146,13 @@ def _outcomes(text: str) -> list[str]:
 
 
 def _mention(
-    doc: DocContext, sent: Sent, a: int, b: int, num: Num | None, nouns: list[re.Match[str]], first: bool = True
+    doc: DocContext,
+    sent: Sent,
+    a: int,
+    b: int,
+    num: Num | None,
+    nouns: list[re.Match[str]],
+    first: bool = True,
 ) -> Draft:
     v = vocab()
     scope = sent.text[a:b]
@@ -131,7 +163,9 @@ def _mention(
     anchor = num.start if num is not None else (nouns[0].start() if nouns else a)
     draft.new = bool(v.new_marker.search(sent.text[max(a, anchor - 30) : anchor + 1]))
     in_scope = [m for m in nouns if a <= m.start() < b]
-    draft.plural = num is None and bool(in_scope) and all(m.group().lower().endswith(("s", "ies")) for m in in_scope)
+    draft.plural = (
+        num is None and bool(in_scope) and all(m.group().lower().endswith(("s", "ies")) for m in in_scope)
+    )
     if any(m.group().lower().startswith("distribution") for m in in_scope) or "distribut" in scope.lower():
         draft.mode = "distribution" if num is None else "road"
     if re.search(r"\bair ?drops?\b|\bairdropped\b|\bparachut", scope, re.I):
@@ -145,16 +179,16 @@ def _mention(
     dates = [d for d in sent.dates if a <= d.start < b and (d.first or d.text)]
     draft.date = dates[0] if dates else event_date(sent)
     if draft.date is None and doc.published and _PRESENT.search(scope):
-        draft.date = DateMention(0, 0, "", doc.published, doc.published, "day", "pubdate")  # 'are still being turned away' 
+        draft.date = DateMention(
+            0, 0, "", doc.published, doc.published, "day", "pubdate"
+        )  # 'are still being turned away'
     if draft.date is not None and draft.date.precision in {"month", "period", "week"} and num is not None:
         draft.aggregate = draft.date.precision == "month" or bool(_AGGREGATE.search(scope))
     draft.aggregate = draft.aggregate or bool(_AGGREGATE.search(scope))
     return draft
 
 
-def _people(sent: Sent, a: int, b: int) -> object:
-    from loaders.records import EMPTY
-
+def _people(sent: Sent, a: int, b: int) -> Quantity:
     v = vocab()
     for num in sent.nums:
         if not a <= num.start < b:
@@ -164,7 +198,9 @@ def _people(sent: Sent, a: int, b: int) -> object:
             continue
         if not _SERVE.search(sent.text[max(0, num.start - 40) : num.start]):
             continue
-        if v.kill.search(sent.text[noun.end : noun.end + 25]) or v.injure.search(sent.text[noun.end : noun.end + 25]):
+        if v.kill.search(sent.text[noun.end : noun.end + 25]) or v.injure.search(
+            sent.text[noun.end : noun.end + 25]
+        ):
             continue
         return num.quantity(sent.text[num.start : noun.end])
     return EMPTY
@@ -206,8 +242,12 @@ def _places(doc: DocContext, sent: Sent, a: int, b: int, draft: Draft) -> None:
             dest.append(p)
         else:
             weak.append(p)
+    # 'at the al-Saraya checkpoint': where a convoy was stopped, not where it was going.
+    checkpoints = [p for p in weak if re.search(r"\bcheckpoint\b", p.text, re.I)]
+    weak = [p for p in weak if p not in checkpoints]
     chosen: list[PlaceMention] = dest or weak
     draft.place, draft.parts = choose_place(chosen, sent.text)
+    draft.parts += [p.name for p in checkpoints]
     draft.place_strength = 3 if dest else (2 if weak else 0)
     if origin or route:
         draft.origin = (origin or route)[0].name

@@ -111,7 +111,9 @@ def _num(text: str) -> int | None:
     return words_value(text.replace("-", " ").split())
 
 
-def _mk(m: re.Match[str], first: dt.date | None, last: dt.date | None, precision: str, basis: str | None) -> DateMention:
+def _mk(
+    m: re.Match[str], first: dt.date | None, last: dt.date | None, precision: str, basis: str | None
+) -> DateMention:
     if first is None:
         basis = None
     return DateMention(m.start(), m.end(), m.group(), first, last, precision, basis)
@@ -217,7 +219,9 @@ def find_dates(text: str, pub: dt.date | None) -> list[DateMention]:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             if kind == "vague":
-                mention: DateMention | None = DateMention(m.start(), m.end(), m.group(), None, None, "day", None)
+                mention: DateMention | None = DateMention(
+                    m.start(), m.end(), m.group(), None, None, "day", None
+                )
             elif kind in {"weekday", "overnight", "hours_to", "relday", "past_n", "rel_week"}:
                 mention = _relative(kind, m, pub)
             else:
@@ -233,7 +237,10 @@ def find_dates(text: str, pub: dt.date | None) -> list[DateMention]:
 
 def _trimmed(d: DateMention) -> DateMention:
     """'24 September.' ends a sentence: the full stop is not part of the date (unlike 'Sept.')."""
-    if d.text.endswith(".") and not re.search(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.$", d.text):
+    if d.text.endswith(".") and not re.search(
+        r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.$",
+        d.text,
+    ):
         return replace(d, end=d.end - 1, text=d.text[:-1])
     return d
 
@@ -242,14 +249,24 @@ def _beside_explicit_day(d: DateMention, found: list[DateMention]) -> bool:
     """'Thu 23 May', '19 May (Mon)': the weekday only repeats the date beside it."""
     if d.basis != "relative_to_pubdate" or d.precision != "day" or not re.match(rf"^(?:\w+ )?{_WD}$", d.text):
         return False
-    return any(o is not d and o.basis in {"explicit", "explicit_no_year+pubdate"} and (0 <= o.start - d.end <= 3 or 0 <= d.start - o.end <= 3) for o in found)
+    return any(
+        o is not d
+        and o.basis in {"explicit", "explicit_no_year+pubdate"}
+        and (0 <= o.start - d.end <= 3 or 0 <= d.start - o.end <= 3)
+        for o in found
+    )
 
 
 def _adjusted(text: str, d: DateMention, pub: dt.date | None) -> DateMention:
     """'since 5 June' opens a period; 'April 29 ... last year' moves a year back."""
     if _SINCE.search(text[max(0, d.start - 30) : d.start]):
         d = replace(d, since=True, last=None)
-    if pub is not None and d.first and d.basis == "explicit_no_year+pubdate" and _LAST_YEAR.match(text[d.end :]):
+    if (
+        pub is not None
+        and d.first
+        and d.basis == "explicit_no_year+pubdate"
+        and _LAST_YEAR.match(text[d.end :])
+    ):
         first = _safe_year(d.first, pub.year - 1)
         last = _safe_year(d.last, pub.year - 1) if d.last else None
         d = replace(d, first=first, last=last, basis="relative_to_pubdate")
@@ -281,9 +298,11 @@ def _joined(text: str, dates: list[DateMention]) -> list[DateMention]:
                 if b.basis == "relative_to_pubdate" and a.basis == "explicit_no_year+pubdate":
                     a = replace(a, first=_safe_year(a.first, b.first.year))
                 start = a.start - len(opener.group()) if opener else a.start
-                if last >= a.first:
+                if last is not None and a.first is not None and last >= a.first:
                     out.append(
-                        DateMention(start, b.end, text[start : b.end], a.first, last, "period", b.basis or a.basis)
+                        DateMention(
+                            start, b.end, text[start : b.end], a.first, last, "period", b.basis or a.basis
+                        )
                     )
                     i += 2
                     continue

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from loaders.normalise.dates import parse_date
 from loaders.normalise.text import decode_bytes
@@ -67,11 +68,17 @@ def normalise(text: str) -> str:
 
 def _read_header(doc: Document) -> None:
     pos = 0
-    lines = doc.text.split("\n")
-    for line in lines:
+    seen = False
+    for line in doc.text.split("\n"):
         m = _HEADER.match(line)
         if not m:
+            if seen and line.strip():
+                break
+            if not line.strip():
+                pos += len(line) + 1
+                continue
             break
+        seen = True
         key, value = m.group(1).lower(), m.group(2)
         if key == "title":
             doc.title = value or None
@@ -98,9 +105,9 @@ def parse_published(value: object) -> dt.date | None:
 
 
 class _HtmlText(HTMLParser):
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
               "header", "footer", "table", "ul", "ol", "blockquote", "pre", "title"}  # fmt: skip
-    _SKIP = {"script", "style", "noscript", "template", "svg"}
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "svg", "head"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -145,7 +152,9 @@ def pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise LoadError(path.name, f"is not a readable PDF ({exc}); save it again or export it as text") from None
+        raise LoadError(
+            path.name, f"is not a readable PDF ({exc}); save it again or export it as text"
+        ) from None
     return "\n\n".join(p.strip("\n") for p in pages)
 
 
@@ -156,7 +165,9 @@ def docx_text(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             xml = zf.read("word/document.xml")
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise LoadError(path.name, f"is not a readable Word document ({exc}); save it again as .docx") from None
+        raise LoadError(
+            path.name, f"is not a readable Word document ({exc}); save it again as .docx"
+        ) from None
     root = ElementTree.fromstring(xml)
     paragraphs = []
     for para in root.iter(f"{_W}p"):

@@ -8,16 +8,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from loaders.reports.analysis import DocContext, Sent, pick_event_date
+from loaders.records import EMPTY, Quantity
+from loaders.reports.analysis import DocContext, Sent, pick_event_date, speaker_spans
 from loaders.reports.dates import DateMention
 from loaders.reports.places import PlaceMention, matcher
-from loaders.records import EMPTY, Quantity
 
 _LANDMARK = re.compile(
     r"(?:\b(?:[NSEW]|north|south|east|west|north-?east|north-?west|south-?east|south-?west)\s+of|\bkm\s+(?:from|short of))\s*(?:the\s+)?$",
     re.I,
 )
-_FROM = re.compile(r"\b(?:from|out of|left|leaving|departed|through|via|along)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I)
+_FROM = re.compile(
+    r"\b(?:from|out of|left|leaving|departed|through|via|along)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.I
+)
+_WITHIN = re.compile(r"^\s*(?:,|in|near|of|outside)\s*(?:the\s+)?$", re.I)
 _LIST_JOIN = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|, and|&)\s*$")
 
 
@@ -56,7 +59,10 @@ class Draft:
 
     @property
     def has_figure(self) -> bool:
-        return any(not q.is_empty or q.qualifier for q in (self.trucks, self.people_served, self.population, self.killed, self.injured))
+        return any(
+            not q.is_empty or q.qualifier
+            for q in (self.trucks, self.people_served, self.population, self.killed, self.injured)
+        )
 
 
 def usable(places: list[PlaceMention], text: str, for_toll: bool = False) -> list[PlaceMention]:
@@ -69,7 +75,9 @@ def usable(places: list[PlaceMention], text: str, for_toll: bool = False) -> lis
         if _LANDMARK.search(before) or (for_toll and _FROM.search(before)):
             continue
         out.append(p)
-    return out
+    speakers = speaker_spans(text)
+    events = [p for p in out if not any(s <= p.start < e for s, e in speakers)]
+    return events or out
 
 
 def choose_place(places: list[PlaceMention], text: str) -> tuple[PlaceMention | None, list[str]]:
@@ -96,6 +104,9 @@ def choose_place(places: list[PlaceMention], text: str) -> tuple[PlaceMention | 
             return PlaceMention(listed[0].start, listed[-1].end, parent.name, parent), parts
         return first, parts
     parts = list(dict.fromkeys([*first.parts, *(n for n in names if n in first.parts)]))
+    after = next((p for p in places if p.start >= first.end), None)
+    if after is not None and _WITHIN.match(text[first.end : after.start]):
+        parts = list(dict.fromkeys([*parts, *after.parts]))  # 'the South Hospital in El Fasher'
     return first, parts
 
 

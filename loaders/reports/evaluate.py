@@ -23,6 +23,11 @@ KINDS = ("convoy", "besieged_population", "civilian_toll")
 KEY_FIGURES = {"convoy": ("trucks", "people_served"), "besieged_population": ("population",),
                "civilian_toll": ("killed", "injured")}  # fmt: skip
 Fact = dict[str, Any]
+# 'Hays town', 'Wadi Gaza checkpoint': the type word is not part of the name.
+_TYPE_WORD = re.compile(
+    r"\s+(?:town|city|village|district|checkpoint|crossing|camp|area|governorate|province|region|state)$",
+    re.I,
+)
 
 
 def place_keys(name: str | None) -> set[str]:
@@ -31,13 +36,14 @@ def place_keys(name: str | None) -> set[str]:
         return set()
     pieces = [name, *re.split(r",\s*|\s+and\s+|\s*&\s*", name)]
     keys = set()
-    index = matcher().index
+    every = matcher().every
     for piece in pieces:
-        key = name_key(piece.strip())
-        if not key:
-            continue
-        found = index.get(key)
-        keys.add(f"place:{found[0].name}" if found else key)
+        for variant in {piece.strip(), _TYPE_WORD.sub("", piece.strip())}:
+            key = name_key(variant)
+            if not key:
+                continue
+            found = every.get(key)
+            keys |= {f"place:{p.name}" for p in found} if found else {key}
     return keys
 
 
@@ -160,7 +166,11 @@ def _orgs(names: Iterable[str] | None) -> set[str]:
     out = set()
     for name in names or []:
         found = org_matcher().find(name)
-        out.add(found[0].resolve(None) if found and found[0].end - found[0].start >= len(name) - 4 else name.casefold())
+        out.add(
+            found[0].resolve(None)
+            if found and found[0].end - found[0].start >= len(name) - 4
+            else name.casefold()
+        )
     return out
 
 

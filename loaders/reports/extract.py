@@ -13,9 +13,9 @@ from loaders.reports.besieged import sentence_besieged
 from loaders.reports.convoys import sentence_convoys
 from loaders.reports.drafts import Draft, choose_place, usable
 from loaders.reports.merge import dedupe, merge_convoys
-from loaders.reports.sources import sources_in, speech_spans
 from loaders.reports.places import PlaceMention, matcher
 from loaders.reports.sentences import split_body
+from loaders.reports.sources import sources_in, speech_spans
 from loaders.reports.tables import convoy_tables
 from loaders.reports.tolls import sentence_tolls
 from loaders.reports.vocab import vocab
@@ -67,7 +67,8 @@ def extract_text(
     convoys = [c for c in convoys if _keep_convoy(c)]
     facts = [*convoys, *dedupe(besieged), *dedupe(tolls)]
     fallback = _main_place(doc)
-    _convoy_places(convoys)
+    for prev, conv in zip([None, *convoys], convoys, strict=False):
+        _convoy_place(doc, prev, conv, fallback)
     for fact in facts:
         _fill_place(doc, fact, fallback)
         if fact.kind == "convoy":
@@ -111,17 +112,20 @@ def _main_place(doc: DocContext) -> PlaceMention | None:
     return first[counts.most_common(1)[0][0]] if counts else None
 
 
-def _convoy_places(convoys: list[Draft]) -> None:
-    """A convoy with no place of its own goes where the convoy just before it went."""
-    for prev, conv in zip(convoys, convoys[1:], strict=False):
-        if conv.place is None and prev.place is not None and 0 <= conv.sent - prev.sent <= 3:
-            conv.place, conv.parts, conv.place_strength = prev.place, list(prev.parts), 1
+def _convoy_place(doc: DocContext, prev: Draft | None, conv: Draft, fallback: PlaceMention | None) -> None:
+    """A convoy with no place of its own goes where the convoy just before it went, else to the
+    place named last before it."""
+    if conv.place is None and prev is not None and prev.place is not None and 0 <= conv.sent - prev.sent <= 3:
+        conv.place, conv.parts, conv.place_strength = prev.place, [*prev.parts, *conv.parts], 1
+    _fill_place(doc, conv, fallback)
 
 
 def _fill_place(doc: DocContext, fact: Draft, fallback: PlaceMention | None) -> None:
     if fact.place is not None:
         return
-    keep = (lambda found, text: usable(found, text, for_toll=True)) if fact.kind == "civilian_toll" else usable
+    keep = (
+        (lambda found, text: usable(found, text, for_toll=True)) if fact.kind == "civilian_toll" else usable
+    )
     context, j = doc.context_places(max(fact.sent, 0), back=6, keep=keep)
     if j is not None:
         fact.place, fact.parts = choose_place(usable(context, doc.sents[j].text), doc.sents[j].text)

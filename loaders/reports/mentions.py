@@ -53,8 +53,8 @@ def noun_of(sent: Sent, num: Num) -> Noun:
     if text[pos : pos + 1] == "-":  # '13-truck', 'nine-day'
         pos += 1
         kind, _ = _category(text[pos:])
-        word = re.match(r"[\w'’]+", text[pos:])
-        return Noun(kind, word.group() if word else "", pos + (word.end() if word else 0))
+        head = re.match(r"[\w'’]+", text[pos:])
+        return Noun(kind, head.group() if head else "", pos + (head.end() if head else 0))
     rest = text[pos:]
     m = re.match(r"\s+of\s+(them|whom|those|which)\b", rest, re.I)
     if m:
@@ -66,17 +66,15 @@ def noun_of(sent: Sent, num: Num) -> Noun:
         victims = re.match(r"(dead|killed|wounded|injured|victims|casualties|fatalities)\b", text[pos:], re.I)
         if victims:  # 'seven of the dead were civilians'
             return Noun(None, victims.group(1), pos + victims.end(), partitive=True)
-    elif num.vague and (m := re.match(r"\s+of\s+", rest)):
-        pos += m.end()  # 'dozens of people', 'hundreds of thousands of civilians' 
-    skipped = 0
-    for tok in _WORD.finditer(text, pos):
+    elif num.vague and (of := re.match(r"\s+of\s+", rest)):
+        pos += of.end()  # 'dozens of people', 'hundreds of thousands of civilians'
+    for skipped, tok in enumerate(_WORD.finditer(text, pos)):
         word = tok.group()
         kind, length = _category(text[tok.start() :])
         if kind:
             return Noun(kind, word, tok.start() + length, partitive=partitive)
         if skipped >= 3 or not _MODIFIERS.match(word):
             return Noun(None, word, tok.start(), partitive=partitive)
-        skipped += 1
     return Noun(None, "", len(text), partitive=partitive)
 
 
@@ -85,5 +83,5 @@ def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     left = 0
     for m in _CLAUSE_BREAK.finditer(text, 0, start):
         left = m.end()
-    m = _CLAUSE_BREAK.search(text, end)
-    return left, m.start() if m else len(text)
+    stop = _CLAUSE_BREAK.search(text, end)
+    return left, stop.start() if stop else len(text)

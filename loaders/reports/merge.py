@@ -10,13 +10,34 @@ same numbers for the same place (a headline and its paragraph) are kept once.
 
 from __future__ import annotations
 
+from loaders.records import Quantity
 from loaders.reports.drafts import Draft
 from loaders.reports.places import PlaceMention
-from loaders.records import Quantity
 
 _FUTURE = {"planned", "postponed"}
-_UN_AGENCIES = {"WFP", "UNICEF", "UNHCR", "UNRWA", "WHO", "OCHA", "UNFPA", "IOM", "FAO", "UNDP", "UNOPS", "UNMAS", "OHCHR"}
-_BASIS_RANK = {"explicit": 0, "explicit_no_year+pubdate": 1, "context": 2, "relative_to_pubdate": 2, "pubdate": 3, None: 4}
+_UN_AGENCIES = {
+    "WFP",
+    "UNICEF",
+    "UNHCR",
+    "UNRWA",
+    "WHO",
+    "OCHA",
+    "UNFPA",
+    "IOM",
+    "FAO",
+    "UNDP",
+    "UNOPS",
+    "UNMAS",
+    "OHCHR",
+}
+_BASIS_RANK = {
+    "explicit": 0,
+    "explicit_no_year+pubdate": 1,
+    "context": 2,
+    "relative_to_pubdate": 2,
+    "pubdate": 3,
+    None: 4,
+}
 
 
 def _q_conflict(a: Quantity, b: Quantity) -> bool:
@@ -29,7 +50,9 @@ def _q_same(a: Quantity, b: Quantity) -> bool:
     return not a.is_empty and not b.is_empty and not _q_conflict(a, b)
 
 
-def places_related(a: PlaceMention | None, b: PlaceMention | None, a_parts: list[str], b_parts: list[str]) -> bool:
+def places_related(
+    a: PlaceMention | None, b: PlaceMention | None, a_parts: list[str], b_parts: list[str]
+) -> bool:
     if a is None or b is None:
         return False
     return a.name == b.name or a.name in b_parts or b.name in a_parts
@@ -60,7 +83,10 @@ def compatible(c: Draft, d: Draft, strict: bool = True) -> bool:
         return False
     future_c, future_d = set(c.outcome_tags) & _FUTURE, set(d.outcome_tags) & _FUTURE
     past_c, past_d = set(c.outcome_tags) - _FUTURE, set(d.outcome_tags) - _FUTURE
-    return not ((future_c and not past_c and past_d and not future_d) or (future_d and not past_d and past_c and not future_c))
+    return not (
+        (future_c and not past_c and past_d and not future_d)
+        or (future_d and not past_d and past_c and not future_c)
+    )
 
 
 def related(c: Draft, d: Draft) -> bool:
@@ -88,9 +114,19 @@ def absorb(c: Draft, d: Draft) -> None:
         c.organisations.remove("UN")
     c.outcome_tags = list(dict.fromkeys([*c.outcome_tags, *d.outcome_tags]))
     more_specific = c.place is not None and d.place is not None and c.place.name in d.parts[1:]
-    if d.place is not None and (c.place is None or d.place_strength > c.place_strength or (more_specific and d.place_strength >= 2)):
-        c.place, c.parts, c.place_strength = d.place, list(dict.fromkeys([*d.parts, *c.parts])), d.place_strength
-    if d.date is not None and d.date.first and (c.date is None or c.date.first is None or _BASIS_RANK[d.date.basis] < _BASIS_RANK[c.date.basis]):
+    if d.place is not None and (
+        c.place is None or d.place_strength > c.place_strength or (more_specific and d.place_strength >= 2)
+    ):
+        c.place, c.parts, c.place_strength = (
+            d.place,
+            list(dict.fromkeys([*d.parts, *c.parts])),
+            d.place_strength,
+        )
+    if (
+        d.date is not None
+        and d.date.first
+        and (c.date is None or c.date.first is None or _BASIS_RANK[d.date.basis] < _BASIS_RANK[c.date.basis])
+    ):
         c.date, c.date_basis = d.date, d.date_basis
     c.origin = c.origin or d.origin
     c.aggregate = c.aggregate or d.aggregate
@@ -136,5 +172,6 @@ def dedupe(drafts: list[Draft]) -> list[Draft]:
 
 def _figures(d: Draft) -> tuple[tuple[object, ...], ...]:
     return tuple(
-        (q.value, q.low, q.high, q.text if q.qualifier == "vague" else None) for q in (d.killed, d.injured, d.population)
+        (q.value, q.low, q.high, q.text if q.qualifier == "vague" else None)
+        for q in (d.killed, d.injured, d.population)
     )

@@ -73,7 +73,9 @@ class Num:
         return self.value if self.value is not None else self.low
 
     def quantity(self, text: str | None = None) -> Quantity:
-        return Quantity(value=self.value, low=self.low, high=self.high, qualifier=self.qualifier, text=text or self.text)
+        return Quantity(
+            value=self.value, low=self.low, high=self.high, qualifier=self.qualifier, text=text or self.text
+        )
 
 
 def _digit_value(token: str, scale: str | None) -> int | None:
@@ -128,11 +130,17 @@ def _word_atoms(text: str) -> list[tuple[int, int, int]]:
     """(start, end, value) for spelled-out numbers; 'five and five' stays two numbers."""
     atoms = []
     for m in _WORD_RE.finditer(text):
-        tokens = [(t.start() + m.start(), t.end() + m.start(), t.group()) for t in re.finditer(r"[A-Za-z]+", m.group())]
+        tokens = [
+            (t.start() + m.start(), t.end() + m.start(), t.group())
+            for t in re.finditer(r"[A-Za-z]+", m.group())
+        ]
         for group in _split_word_tokens(tokens):
             words = [g[2].lower() for g in group]
             value = words_value(words)
-            counted = any(w in _UNITS or w in _TENS or w == "dozen" for w in words) or words[0] in {"a", "half"}
+            counted = any(w in _UNITS or w in _TENS or w == "dozen" for w in words) or words[0] in {
+                "a",
+                "half",
+            }
             if value is not None and counted:
                 atoms.append((group[0][0], group[-1][1], value))
     return atoms
@@ -208,7 +216,16 @@ def _with_ranges(text: str, atoms: list[Num]) -> list[Num]:
                 start = a.start - len(opener.group()) - 0 if opener else a.start
                 start = text.rfind(opener.group().strip(), 0, a.start) if opener else a.start
                 merged.append(
-                    Num(start, b.end, None, low, b.value, text=text[start : b.end], core_start=start, is_word=a.is_word)
+                    Num(
+                        start,
+                        b.end,
+                        None,
+                        low,
+                        b.value,
+                        text=text[start : b.end],
+                        core_start=start,
+                        is_word=a.is_word,
+                    )
                 )
                 i += 2
                 continue

@@ -44,7 +44,9 @@ def _fold(text: str) -> str:
 
 
 def _key(tokens: list[str]) -> str:
-    return " ".join(_fold(re.sub(r"(?:['’]s|\.)$", "", t) if not re.fullmatch(r"(?:[A-Z]\.)+", t) else t) for t in tokens)
+    return " ".join(
+        _fold(re.sub(r"(?:['’]s|\.)$", "", t) if not re.fullmatch(r"(?:[A-Z]\.)+", t) else t) for t in tokens
+    )
 
 
 class OrgMatcher:
@@ -53,6 +55,7 @@ class OrgMatcher:
     def __init__(self) -> None:
         self.index: dict[str, tuple[str | None, str | None, bool, tuple[tuple[str, str], ...]]] = {}
         country_bound: dict[str, list[tuple[str, str]]] = {}
+        capitalised: dict[str, bool] = {}
         kinds = {}
         for org in builtin_organisations():
             kinds[org.short_name] = org.kind
@@ -60,11 +63,17 @@ class OrgMatcher:
                 self._add(alias, org.short_name, org.kind)
             for alias, iso in org.country_aliases:
                 country_bound.setdefault(self._alias_key(alias), []).append((iso, org.short_name))
+                capitalised[self._alias_key(alias)] = alias[:1].isupper()
         for key, pairs in country_bound.items():
             if key not in self.index:
                 kind = kinds.get(pairs[0][1])
-                self.index[key] = (None, kind, False, tuple(pairs))
-        self.max_tokens = max(len(k.split()) for k in self.index) if self.index else 1
+                # A capitalised name ('Red Crescent') must be written capitalised to count.
+                self.index[key] = (None, kind, capitalised[key], tuple(pairs))
+        # Longest alias for each first word: most words start no alias and are skipped at once.
+        self.longest: dict[str, int] = {}
+        for key in self.index:
+            words = key.split()
+            self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
 
     @staticmethod
     def _alias_key(alias: str) -> str:
@@ -83,23 +92,24 @@ class OrgMatcher:
 
     def find(self, text: str) -> list[OrgMention]:
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        folded = [_key([t[2]]) for t in tokens]
         found: list[OrgMention] = []
         i = 0
         while i < len(tokens):
-            if tokens[i][2].lower() == "the":
+            longest = self.longest.get(folded[i], 0)
+            if not longest or folded[i] == "the":
                 i += 1
                 continue
-            for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
-                words = [t[2] for t in tokens[i : i + n]]
-                entry = self.index.get(_key(words))
+            for n in range(min(longest, len(tokens) - i), 0, -1):
+                entry = self.index.get(" ".join(folded[i : i + n]))
                 if entry is None:
                     continue
                 short, kind, exact, by_country = entry
                 start, end = tokens[i][0], tokens[i + n - 1][1]
                 raw = re.sub(r"(?:['’]s|\.)$", "", text[start:end])
-                if exact and not re.fullmatch(r"[A-Z]{2,6}", raw):
+                if short and exact and not re.fullmatch(r"[A-Z]{2,6}", raw):
                     continue
-                if not short and not raw[:1].isupper():
+                if not short and exact and not raw[:1].isupper():
                     continue  # 'red crescent' in running text is not a name
                 found.append(OrgMention(start, start + len(raw), raw, short, kind, by_country))
                 i += n

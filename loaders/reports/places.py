@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from loaders.gazetteer import builtin_places
+from loaders.normalise.countries import country_iso3
 from loaders.normalise.names import name_key
 from loaders.records import PlaceRecord
 
@@ -21,16 +22,60 @@ _MONTHS_DAYS = re.compile(
 )
 _TYPE_WORDS = r"district|camp|town|village|city|province|governorate|region|state|oblast|neighbourhood|neighborhood|area|crossing|checkpoint|locality|county|municipality|sub-district|settlement|hospital|market|port"
 _UNKNOWN = re.compile(
-    r"(?:\b(?:in|at|near|into|towards?|from|reached|entered|outside|inside|around|to|of the (?:town|village|city|district|camp|neighbou?rhood|area|locality) of)\s+)"
-    r"((?:(?:al|el|Al|El|ad|ar|as|ash|an|az|Ad|Ar|As|An)[-\s])?[A-Z][\w'’]+(?:[-\s](?:(?:al|el|ad|ar|as|an)-)?[A-Z][\w'’]+){0,3}"
+    r"(?<!according )(?:\b(?i:in|at|near|into|towards?|from|reached|reach|entered|outside|inside|around|to|of the (?:town|village|city|district|camp|neighbou?rhood|area|locality) of)\s+(?P<the>the\s+)?)"
+    r"(?P<name>(?:(?:al|el|Al|El|ad|ar|as|ash|an|az|Ad|Ar|As|An)[-\s])?[A-Z][\w'’]+(?:[-\s](?:(?:al|el|ad|ar|as|an)-)?[A-Z][\w'’]+){0,3}"
     rf"(?:\s(?:{_TYPE_WORDS}))?)"
 )
 _NOT_PLACES = {
-    "the", "un", "united", "nations", "security", "council", "government", "president", "minister", "army",
-    "coalition", "forces", "state", "ministry", "office", "agency", "committee", "red", "cross", "crescent",
-    "press", "reuters", "afp", "ap", "tv", "media", "war", "islamic", "christmas", "ramadan", "eid",
-    "geneva", "conventions", "english", "arabic", "operation", "plan", "programme", "program", "deputy",
-    "general", "secretary-general", "chief", "spokesman", "spokeswoman", "council's", "it", "its", "their",
+    "the",
+    "un",
+    "united",
+    "nations",
+    "security",
+    "council",
+    "government",
+    "president",
+    "minister",
+    "army",
+    "coalition",
+    "forces",
+    "state",
+    "ministry",
+    "office",
+    "agency",
+    "committee",
+    "red",
+    "cross",
+    "crescent",
+    "press",
+    "reuters",
+    "afp",
+    "ap",
+    "tv",
+    "media",
+    "war",
+    "islamic",
+    "christmas",
+    "ramadan",
+    "eid",
+    "geneva",
+    "conventions",
+    "english",
+    "arabic",
+    "operation",
+    "plan",
+    "programme",
+    "program",
+    "deputy",
+    "general",
+    "secretary-general",
+    "chief",
+    "spokesman",
+    "spokeswoman",
+    "council's",
+    "it",
+    "its",
+    "their",
 }
 
 
@@ -54,7 +99,7 @@ class PlaceMention:
 
     @property
     def name(self) -> str:
-        return self.place.name if self.place else self.text
+        return self.place.name if self.place else _GENERIC_TYPE.sub("", self.text)
 
     @property
     def parts(self) -> list[str]:
@@ -88,7 +133,9 @@ class PlaceMention:
         return "area"
 
 
-def _ancestors(place: PlaceRecord, by_code: dict[str, PlaceRecord], by_name: dict[str, PlaceRecord]) -> tuple[str, ...]:
+def _ancestors(
+    place: PlaceRecord, by_code: dict[str, PlaceRecord], by_name: dict[str, PlaceRecord]
+) -> tuple[str, ...]:
     out: list[str] = []
     current = place
     for _ in range(6):
@@ -105,7 +152,7 @@ def _rank(place: Place, alias: str) -> tuple[int, int]:
     exact = 0 if name_key(place.name) == name_key(alias) else 1
     level = {"community": 0, "camp": 1, "neighbourhood": 1, "area": 2, "crossing": 2, "admin3": 3, "admin2": 4,
              "admin1": 5, "country": 6}.get(place.place_type or "", 3)  # fmt: skip
-    return exact, level
+    return level, exact  # 'Duma' in a report is the town more often than the district named after it
 
 
 class PlaceMatcher:
@@ -115,9 +162,12 @@ class PlaceMatcher:
         by_code = {r.pcode: r for r in records if r.pcode}
         by_name = {r.name: r for r in records}
         candidates: dict[str, list[tuple[tuple[int, int], Place, bool]]] = {}
+        self.aliases: list[str] = []
         self.by_name: dict[str, Place] = {}
         for rec in records:
-            place = Place(rec.name, rec.place_type, rec.admin_level, rec.country, _ancestors(rec, by_code, by_name))
+            place = Place(
+                rec.name, rec.place_type, rec.admin_level, rec.country, _ancestors(rec, by_code, by_name)
+            )
             self.by_name.setdefault(rec.name, place)
             for alias in (rec.name, *rec.alt_names):
                 self._add(candidates, alias, place)
@@ -126,35 +176,54 @@ class PlaceMatcher:
             for alias in (name, *alts):
                 self._add(candidates, alias, place)
         self.index = {k: (sorted(v, key=lambda c: c[0])[0][1], v[0][2]) for k, v in candidates.items()}
-        self.max_tokens = max((len(_TOKEN.findall(a)) for a in (r.name for r in records)), default=1) + 3
+        self.every: dict[str, list[Place]] = {k: [c[1] for c in v] for k, v in candidates.items()}
+        # Longest alias (in words) for each first-word key: most words start no place and are skipped.
+        self.longest: dict[str, int] = {}
+        for alias in self.aliases:
+            words = _TOKEN.findall(alias)
+            if words:
+                first = name_key(words[0])
+                self.longest[first] = max(self.longest.get(first, 0), len(words))
 
-    @staticmethod
-    def _add(candidates: dict, alias: str, place: Place) -> None:
+    def _add(self, candidates: dict, alias: str, place: Place) -> None:
         # An alias with no capital and no Arabic ('coastal road') is too common a phrase to match.
         if not re.search(r"[A-Z\u0600-\u06ff\u0400-\u04ff]", alias):
             return
         key = name_key(alias)
         if key and len(key) >= 3:
+            self.aliases.append(alias)
             capital = alias[:1].isupper()
             candidates.setdefault(key, []).append((_rank(place, alias), place, capital))
 
     def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[PlaceMention]:  # type: ignore[assignment]
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        firsts = [self.longest.get(name_key(t[2]), 0) for t in tokens]
         found: list[PlaceMention] = []
         i = 0
         while i < len(tokens):
-            hit = self._longest(text, tokens, i, masked)
+            hit = self._longest(text, tokens, i, masked, firsts[i]) if firsts[i] else None
             if hit is None:
                 i += 1
                 continue
             mention, used = hit
-            if not (found and found[-1].place == mention.place and _parenthesised(text, found[-1].end, mention.start)):
+            if not (
+                found
+                and found[-1].place == mention.place
+                and _parenthesised(text, found[-1].end, mention.start)
+            ):
                 found.append(mention)
             i += used
         return found
 
-    def _longest(self, text: str, tokens: list[tuple[int, int, str]], i: int, masked) -> tuple[PlaceMention, int] | None:
-        for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+    def _longest(
+        self,
+        text: str,
+        tokens: list[tuple[int, int, str]],
+        i: int,
+        masked,
+        longest: int,  # type: ignore[no-untyped-def]
+    ) -> tuple[PlaceMention, int] | None:
+        for n in range(min(longest, len(tokens) - i), 0, -1):
             start, end = tokens[i][0], tokens[i + n - 1][1]
             if any(s < end and start < e for s, e in masked):
                 continue
@@ -164,7 +233,9 @@ class PlaceMatcher:
                 if entry is None:
                     continue
                 place, capital = entry
-                if capital and not re.match(r"[A-Z\u0600-\u06ff\u0400-\u04ff]|(?:al|el|ad|ar|as|an)-", variant):
+                if capital and not re.match(
+                    r"[A-Z\u0600-\u06ff\u0400-\u04ff]|(?:al|el|ad|ar|as|an)-", variant
+                ):
                     continue
                 return PlaceMention(start, start + len(variant), variant, place), n
         return None
@@ -192,17 +263,103 @@ def matcher(extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PlaceMatcher
     return PlaceMatcher(builtin_places(), list(extra))
 
 
-def unknown_places(text: str, known: list[PlaceMention], masked: list[tuple[int, int]]) -> list[PlaceMention]:
-    """Capitalised names after 'in', 'near', 'reached' ... that the gazetteer does not know."""
-    out = []
+_STOP_WORD = re.compile(
+    r"\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|[A-Z]{2,})\b.*$"
+)
+_ORG_WORD = re.compile(
+    r"\b(?:Association|Organi[sz]ation|Council|Committee|Ministry|Office|Agency|Society|Network|Federation|Union|"
+    r"Party|Movement|Forces|Army|Front|Brigade|Group|Coalition|Commission|Foundation|Institute|Programme|Fund|Bank|"
+    r"University|Company|Centre|Center|Authority|Authorities|Police|Government|Administration|Observatory|Room)\b"
+)
+_GENERIC_TYPE = re.compile(r"\s+(?:town|city|village)$", re.I)
+
+
+def _candidate(name: str) -> str | None:
+    """Trim a captured name ('Kurakhove Tue' -> 'Kurakhove'); None when it is not a place name."""
+    name = _STOP_WORD.sub("", name)
+    words = re.split(r"[\s-]+", name)
+    if any(w.lower().strip("'’s") in _NOT_PLACES for w in words) or _MONTHS_DAYS.match(words[0]):
+        return None
+    if _ORG_WORD.search(name) or country_iso3(name):
+        return None  # 'the Darfur Bar Association', 'Chad' (countries are not fact places)
+    if len(name) < 3 or re.search(r"['’]s$", name):
+        return None  # 'in Assad's favour' names a person, not a place
+    return name
+
+
+_FUNCTION_WORDS = {
+    "on",
+    "in",
+    "at",
+    "near",
+    "with",
+    "from",
+    "to",
+    "and",
+    "or",
+    "after",
+    "before",
+    "for",
+    "by",
+    "since",
+    "was",
+    "were",
+    "is",
+    "are",
+    "had",
+    "has",
+    "have",
+    "which",
+    "where",
+    "when",
+    "until",
+    "as",
+    "but",
+}
+
+
+def _adjective(text: str, m: re.Match[str]) -> bool:
+    """'the Dutch base', 'the Jordanian border': a capitalised adjective before a common noun."""
+    nxt = re.match(r"\s+([a-z]+)", text[m.end("name") :])
+    return bool(m.group("the")) and nxt is not None and nxt.group(1) not in _FUNCTION_WORDS
+
+
+def unknown_lexicon(text: str, places: PlaceMatcher) -> set[str]:
+    """Names the whole document uses as places ('to Avdiivka') though the gazetteer lacks them."""
+    names = set()
     for m in _UNKNOWN.finditer(text):
-        start, end = m.start(1), m.end(1)
-        if any(k.start < end and start < k.end for k in known) or any(s < end and start < e for s, e in masked):
+        if _adjective(text, m):
             continue
-        words = re.split(r"[\s-]+", m.group(1))
-        if any(w.lower().strip("'’s") in _NOT_PLACES for w in words) or _MONTHS_DAYS.match(words[0]):
+        name = _candidate(m.group("name"))
+        if name and not places.index.get(name_key(name)):
+            names.add(_GENERIC_TYPE.sub("", name))
+    return names
+
+
+def unknown_places(
+    text: str,
+    known: list[PlaceMention],
+    masked: list[tuple[int, int]],
+    lexicon: frozenset[str] | set[str] = frozenset(),
+) -> list[PlaceMention]:
+    """Capitalised names after 'in', 'near', 'reached' ... that the gazetteer does not know, and any
+    name of ``lexicon`` (found that way elsewhere in the document)."""
+    out: list[PlaceMention] = []
+    spans = [(m.start("name"), m.group("name")) for m in _UNKNOWN.finditer(text) if not _adjective(text, m)]
+    for name in lexicon:
+        spans += [(m.start(), m.group()) for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    for start, raw in sorted(spans):
+        candidate = _candidate(raw)
+        if candidate is None:
             continue
-        if len(m.group(1)) < 3 or re.search(r"['’]s$", m.group(1)):
-            continue  # 'in Assad's favour' names a person, not a place
-        out.append(PlaceMention(start, end, m.group(1), None))
+        name = candidate
+        end = start + len(name)
+        if any(s < end and start < e for s, e in masked) or any(o.start < end and start < o.end for o in out):
+            continue
+        inside = [k for k in known if k.start < end and start < k.end]
+        if inside and not all(
+            start <= k.start and k.end <= end and len(name) > len(k.text) + 3 for k in inside
+        ):
+            continue  # a known place wins unless the name extends it ('Daraa al-Balad', 'Wadi Gaza')
+        out.append(PlaceMention(start, end, name, None))
     return out

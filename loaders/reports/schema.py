@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from loaders.reports.drafts import Draft
 from loaders.records import DateValue, FactKind, FactRecord, PlaceRef, Precision, Provenance, Quantity
+from loaders.reports.drafts import Draft
 
 QUANTITIES = ("trucks", "people_served", "population", "killed", "injured")
 _STATUS_OUT = {"hard_to_reach": "besieged_or_hard_to_reach"}
@@ -127,7 +127,9 @@ def to_schema(rec: FactRecord) -> dict[str, Any]:
     for name in QUANTITIES:
         out.update(_quantity(name, getattr(rec, name)))
     approximate = any(getattr(rec, q).qualifier or getattr(rec, q).low is not None for q in QUANTITIES)
-    out.update({"organisations": list(rec.organisations), "sources": list(rec.sources), "approximate": approximate})
+    out.update(
+        {"organisations": list(rec.organisations), "sources": list(rec.sources), "approximate": approximate}
+    )
     if rec.kind == FactKind.CONVOY:
         out.update({"outcome": rec.outcome, "outcome_tags": list(rec.outcome_tags), "origin": rec.origin,
                     "mode": rec.mode, "aggregate": rec.cumulative})  # fmt: skip

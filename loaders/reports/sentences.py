@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_BULLET = re.compile(r"^\s*(?:[*•·▪►‣]|-(?=\s+[A-Z0-9\"'(~])|–(?=\s+[A-Z0-9])|\d{1,2}[.)](?=\s+[A-Z]))\s+")
+_BULLET = re.compile(
+    r"^\s*(?:[*•·▪►‣](?!\*)|-(?=\s+[*_]*[A-Z0-9\"'(~])|–(?=\s+[A-Z0-9])|\d{1,2}[.)](?=\s+[A-Z]))\s+"
+)
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s")
 _TABLE_LINE = re.compile(r"\|.*\|")
 _RULE_LINE = re.compile(r"^\s*[-=+|: ]{3,}\s*$")
 _END = re.compile(r"[.!?:]\"?[”’]?$")
@@ -74,6 +77,8 @@ def _continues(prev: str, nxt: str) -> bool:
     """Does line ``nxt`` carry on the block that ``prev`` ended?"""
     if not nxt.strip() or _BULLET.match(nxt) or _TABLE_LINE.search(nxt):
         return False
+    if _MD_HEADING.match(prev) or _MD_HEADING.match(nxt):
+        return False
     p = prev.rstrip()
     if _END.search(p):
         return not p.endswith(":") and len(p) >= 50
@@ -124,14 +129,16 @@ def _indent(line: str) -> int:
 def _sentences(text: str, start: int, end: int, para: int, bullet: bool, single: bool) -> list[Segment]:
     block = text[start:end]
     stripped = block.rstrip()
-    heading = single and not bullet and not _END.search(stripped) and len(stripped) < 90
+    heading = (single and not bullet and not _END.search(stripped) and len(stripped) < 90) or bool(
+        _MD_HEADING.match(block)
+    )
     if heading:
         return [Segment(start, start + len(stripped), para, heading=True)]
     out = []
     pos = 0
     for m in _SENT_END.finditer(block):
         piece = block[pos : m.end()]
-        if _ABBREV.search(piece.rstrip("\"”’)")):
+        if _ABBREV.search(piece.rstrip('"”’)')):
             continue
         out.append((pos, m.end()))
         pos = m.end()
@@ -160,7 +167,8 @@ def _table(lines: list[_Line], caption: _Line | None, para: int) -> Table:
         if rows and cells and not cells[0] and not re.match(r"^\s*total\b", line.text, re.I):
             prev = rows[-1]
             prev.cells = [
-                (a + " " + b).strip() for a, b in zip(prev.cells + [""] * (len(cells) - len(prev.cells)), cells, strict=False)
+                (a + " " + b).strip()
+                for a, b in zip(prev.cells + [""] * (len(cells) - len(prev.cells)), cells, strict=False)
             ] + prev.cells[len(cells) :]
             prev.end = line.end
             continue

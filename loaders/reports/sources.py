@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import re
 
-from loaders.reports.analysis import DocContext, Sent
+from loaders.reports.analysis import SPEECH_BOUNDARY, DocContext, Sent
 from loaders.reports.orgs import OrgMention, org_matcher
 from loaders.reports.vocab import vocab
 
-_BOUNDARY = re.compile(r"[,;:(\"“”]|\bthat\b|\bwhile\b|\bbut\b|\band\b(?= [A-Z])", re.I)
+_BOUNDARY = SPEECH_BOUNDARY
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|reportedly)\s+(?:\w+\s+)?$", re.I)
-_AUX = re.compile(r"(?:\s+(?:has|have|had|was|were|is|are|also|later|again|now|then|already|previously|earlier|late|on \w+|last \w+|this \w+))+$", re.I)
-_PRONOUN = re.compile(r"(?:^|\s)(?:it|they|he|she|the same (?:office|source|sources|agency|monitor|group))$", re.I)
+_AUX = re.compile(
+    r"(?:\s+(?:has|have|had|was|were|is|are|also|later|again|now|then|already|previously|earlier|late|on \w+|last \w+|this \w+))+$",
+    re.I,
+)
+_PRONOUN = re.compile(
+    r"(?:^|\s)(?:it|they|he|she|the same (?:office|source|sources|agency|monitor|group))$", re.I
+)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
-_DEFINITE = re.compile(r"^the (?:same )?(ministry|office|agency|observatory|monitor|group|organi[sz]ation|charity|committee|mission|authority|council)$", re.I)
+_DEFINITE = re.compile(
+    r"^the (?:same )?(ministry|office|agency|observatory|monitor|group|organi[sz]ation|charity|committee|mission|authority|council)$",
+    re.I,
+)
 _DEFINITE_IN = re.compile(r"\bthe (ministry|office|agency|observatory|monitor|charity|committee)\b", re.I)
-_GROUP = re.compile(r"^the (?:two |three |both )?(?:agencies|organi[sz]ations|groups|charities|partners)$", re.I)
+_GROUP = re.compile(
+    r"^the (?:two |three |both )?(?:agencies|organi[sz]ations|groups|charities|partners)$", re.I
+)
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s+){0,2}([A-Z][\w'’-]+)$")
 _OPERATOR_KINDS = {"un", "ngo", "ingo", "rcrc"}
 
@@ -61,7 +71,7 @@ def _appositive(sent: Sent, left: int, verb: int) -> int:
             break
         prev = _left_boundary(sent.text, left - 1)
         segment = sent.text[prev : left - 1]
-        if len(segment.split()) > 10 or not _orgs_between(sent, prev, left - 1):
+        if len(segment.split()) > 7 or re.search(r"\d", segment) or not _orgs_between(sent, prev, left - 1):
             break
         left = prev
     return left

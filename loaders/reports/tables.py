@@ -24,7 +24,9 @@ from loaders.reports.vocab import vocab
 _ABOUT_CONVOYS = re.compile(r"\b(?:trucks?|truckloads?|lorr(?:y|ies)|convoys?|movements?)\b", re.I)
 _COLUMNS = {
     "trucks": re.compile(r"truck|lorr|load|vehicles", re.I),
-    "route": re.compile(r"route|destination|from|to\b|where|location|place", re.I),
+    "origin": re.compile(r"^(?:from|origin|departure|start)\b", re.I),
+    "dest": re.compile(r"^(?:to|destination|where|location|place|area)\b", re.I),
+    "route": re.compile(r"route", re.I),
     "status": re.compile(r"status|outcome|result|remarks", re.I),
     "cargo": re.compile(r"cargo|items|content|beneficiar|people|supplies", re.I),
     "org": re.compile(r"convoy|agency|organi[sz]ation|partner|operator|actor", re.I),
@@ -61,7 +63,9 @@ def _cell(row: TableRow, columns: dict[str, int], name: str) -> str:
     return row.cells[i] if i is not None and i < len(row.cells) else ""
 
 
-def _row(doc: DocContext, table: Table, row: TableRow, columns: dict[str, int], caption: list[PlaceMention]) -> Draft:
+def _row(
+    doc: DocContext, table: Table, row: TableRow, columns: dict[str, int], caption: list[PlaceMention]
+) -> Draft:
     text = " | ".join(row.cells)
     draft = Draft("convoy", -1, row.start, row.end, mode="road", new=True)
     dates = find_dates(text, doc.published)
@@ -76,7 +80,11 @@ def _row(doc: DocContext, table: Table, row: TableRow, columns: dict[str, int], 
         word = re.search(r"([A-Za-z]+)\s*$", text[: first.start])
         draft.trucks = first.quantity(f"{word.group(1)} {first.text}" if word else first.text)
     cargo = _cell(row, columns, "cargo")
-    people = [n for n in find_numbers(cargo) if re.match(r"\s*(?:people|persons|individuals|beneficiaries)", cargo[n.end :])]
+    people = [
+        n
+        for n in find_numbers(cargo)
+        if re.match(r"\s*(?:people|persons|individuals|beneficiaries)", cargo[n.end :])
+    ]
     if people:
         draft.people_served = people[0].quantity(cargo[people[0].start : people[0].end + 7])
     status = _cell(row, columns, "status") or text
@@ -85,9 +93,14 @@ def _row(doc: DocContext, table: Table, row: TableRow, columns: dict[str, int], 
     chosen = [d for d in status_dates if d.first] or [d for d in dates if d.first]
     draft.date = chosen[0] if chosen else None
     draft.organisations = [
-        o.resolve(doc.country) for o in org_matcher().find(_cell(row, columns, "org") or row.cells[0]) if o.kind in OPERATOR_KINDS
+        o.resolve(doc.country)
+        for o in org_matcher().find(_cell(row, columns, "org") or row.cells[0])
+        if o.kind in OPERATOR_KINDS
     ]
-    _route(draft, _cell(row, columns, "route"), caption, table)
+    route = _cell(row, columns, "route")
+    if not route and _cell(row, columns, "dest"):
+        route = f"{_cell(row, columns, 'origin')} > {_cell(row, columns, 'dest')}".strip(" >")
+    _route(draft, route, caption, table)
     draft.aggregate = bool(re.match(r"\s*(?:total|sum|overall)\b", row.cells[0] if row.cells else "", re.I))
     return draft
 

@@ -13,8 +13,8 @@ import re
 from loaders.reports.analysis import DocContext, Sent
 from loaders.reports.drafts import Draft, choose_place, event_date, usable
 from loaders.reports.mentions import Noun, clause_of, noun_of
-from loaders.reports.sources import sources_near
 from loaders.reports.numbers import Num
+from loaders.reports.sources import sources_near
 from loaders.reports.vocab import vocab
 
 _ADJACENT_VERB = re.compile(
@@ -23,7 +23,15 @@ _ADJACENT_VERB = re.compile(
 )
 _LIST_JOIN = re.compile(r"^[^.;:]{0,30}?(?:,|\band\b)\s*$")
 _OTHER = re.compile(r"\b(?:the other|the remaining|another)\s*$", re.I)
-_MIXED = re.compile(r"\b(?:including|includes|included|among them|of whom|most of them|mostly|both)\b[^;]{0,50}", re.I)
+_MIXED = re.compile(
+    r"\b(?:including|includes|included|among them|of whom|most of them|mostly|both)\b[^;]{0,50}", re.I
+)
+_OWN_VERB = re.compile(
+    r"\s*(?:people\s+|civilians\s+)?(?:were\s+|have been\s+)?(?:killed|injured|wounded|dead)\b", re.I
+)
+_MOST_DEAD = re.compile(
+    r"\b(?:most|many|all|half|the majority) of (?:the dead|them|those killed|the victims)\b[^.;]{0,40}", re.I
+)
 _DEAD_WORDS = re.compile(r"^(?:dead|killed|victims|deaths|fatalities)$", re.I)
 _HURT_WORDS = re.compile(r"^(?:wounded|injured|hurt)$", re.I)
 
@@ -55,10 +63,14 @@ def _toll_type(sent: Sent, num: Num, next_start: int) -> str | None:
 
 
 def _mixed_total(sent: Sent, num: Num) -> bool:
-    """'149 people ..., including 110 Houthi fighters': a total that counts combatants."""
+    """'149 people ..., including 110 Houthi fighters', '...; most of the dead were soldiers': a total
+    that counts combatants."""
     _, clause_end = clause_of(sent.text, num.start, num.end)
     tail = sent.text[num.end : clause_end]
-    return any(vocab().military.search(m.group()) for m in _MIXED.finditer(tail))
+    if any(vocab().military.search(m.group()) for m in _MIXED.finditer(tail)):
+        return True
+    most = _MOST_DEAD.search(sent.text, num.end)
+    return bool(most and vocab().military.search(most.group()))
 
 
 def _partitive_civilians(sent: Sent, num: Num, noun: Noun) -> str | None:
@@ -99,7 +111,9 @@ def sentence_tolls(doc: DocContext, sent: Sent, last_sources: list[str]) -> list
         military_before = False
         if noun.kind not in {None, "person"} and not special:
             continue
-        if current is not None and (v.breakdown_before.search(between) or (in_breakdown and _LIST_JOIN.match(between))):
+        own_verb = _OWN_VERB.match(sent.text[num.end :])
+        listed = in_breakdown and _LIST_JOIN.match(between) and not own_verb  # '..., and 1,174 injured'
+        if current is not None and (v.breakdown_before.search(between) or listed):
             in_breakdown = True
             continue
         in_breakdown = False
@@ -117,11 +131,18 @@ def _new_toll(doc: DocContext, sent: Sent, num: Num, last_sources: list[str]) ->
     draft = Draft("civilian_toll", sent.idx, sent.start, sent.end)
     places = usable(doc.all_places(sent), sent.text, for_toll=True)
     draft.place, draft.parts = choose_place(places, sent.text)
+    if draft.place is None:  # 'casualties in Ukraine since 24 February': a country-wide toll
+        countries = [p for p in sent.places if p.place and p.place.place_type == "country"]
+        draft.place, draft.parts = (countries[0], [countries[0].name]) if countries else (None, [])
     draft.place_strength = 2
     if draft.place is None:
-        context, j = doc.context_places(sent.idx, back=6, keep=lambda found, text: usable(found, text, for_toll=True))
+        context, j = doc.context_places(
+            sent.idx, back=6, keep=lambda found, text: usable(found, text, for_toll=True)
+        )
         if j is not None:
-            draft.place, draft.parts = choose_place(usable(context, doc.sents[j].text, for_toll=True), doc.sents[j].text)
+            draft.place, draft.parts = choose_place(
+                usable(context, doc.sents[j].text, for_toll=True), doc.sents[j].text
+            )
             draft.place_strength = 1
     date = event_date(sent)
     if date is None or date.first is None:

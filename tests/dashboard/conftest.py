@@ -14,6 +14,7 @@ import streamlit as st
 
 from db.engine import dispose_all
 from db.migrate import forget, upgrade
+from tests.conftest import fresh_store_url
 from tests.dashboard.seed import SEED_FILES, Store, import_csv
 
 
@@ -26,7 +27,7 @@ def _reset(url: str) -> None:
 def _seed(folder: Path) -> Store:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "store.db"
-    url = f"sqlite:///{path}"
+    url = fresh_store_url(folder)
     upgrade(url)
     summaries = {name: import_csv(folder, name, text, url) for name, text in SEED_FILES.items()}
     _reset(url)
@@ -54,7 +55,7 @@ def seeded_store(seeded_template: Store, monkeypatch: pytest.MonkeyPatch) -> Ite
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     path = tmp_path / "empty.db"
-    url = f"sqlite:///{path}"
+    url = fresh_store_url(tmp_path, "empty")
     _use(url, monkeypatch)
     yield Store(url, path, {})
     _reset(url)

@@ -15,6 +15,7 @@ import pytest
 from db import analytics, queries, rules, trends
 from db.engine import dispose_all
 from db.migrate import forget, upgrade
+from tests.conftest import fresh_store_url
 from tests.dashboard.seed import SEED_FILES, import_csv
 
 D = dt.date
@@ -175,7 +176,7 @@ TOLLS = """period_start,period_end,place,admin1,killed,injured,sources
 
 
 def _store(folder: Path, files: dict[str, str]) -> str:
-    url = f"sqlite:///{folder / 'store.db'}"
+    url = fresh_store_url(folder)
     upgrade(url)
     for name, text in files.items():
         import_csv(folder, name, text, url)

@@ -1,0 +1,29 @@
+"""A report's facts go into the store as pending, with the document and each fact's span."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from db.migrate import upgrade
+from db.writer import write_import
+from loaders import reports
+from tests.loaders.reports.conftest import FIXTURES
+
+
+def test_report_facts_are_stored_pending_with_spans(store_url: str) -> None:
+    upgrade()
+    result = reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt")
+    summary = write_import(result, user="tester")
+    assert summary.added == len(result.records) == 3
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, review_status, method, span_start, span_end, evidence FROM facts")
+        ).all()
+        document = conn.execute(text("SELECT text FROM documents")).scalar_one()
+    engine.dispose()
+    assert {r.review_status for r in rows} == {"pending"} and {r.method for r in rows} == {"text"}
+    for row in rows:
+        assert document[row.span_start : row.span_end] == row.evidence
+    again = write_import(reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt"), user="tester")
+    assert again.added == 0  # idempotent
