@@ -52,10 +52,34 @@ SOURCES = [
     "Enab Baladi",
     "North Press Agency",
 ]
-WORDS = (
-    "shelled killed wounded village town checkpoint convoy market residential area rocket artillery drone "
-    "strike clash fighters civilians children woman man near outskirts reported according to sources"
-).split()
+WORDS = [
+    "shelled",
+    "killed",
+    "wounded",
+    "village",
+    "town",
+    "checkpoint",
+    "convoy",
+    "market",
+    "residential",
+    "area",
+    "rocket",
+    "artillery",
+    "drone",
+    "strike",
+    "clash",
+    "fighters",
+    "civilians",
+    "children",
+    "woman",
+    "man",
+    "near",
+    "outskirts",
+    "reported",
+    "according",
+    "to",
+    "sources",
+]
 
 
 def _places() -> list[tuple[str, str, str, float, float]]:
