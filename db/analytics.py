@@ -105,28 +105,51 @@ def toll_increments(tolls: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def daily_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
-    """Killed and injured per day and place as low–high across sources.
+TOLL_VALUES = ["killed_low", "killed_high", "injured_low", "injured_high"]
 
-    Each report is spread evenly over the days of its period. Reports of the *same* source that
-    cover the same day are alternative statements (a daily figure inside a weekly one), so the
-    source's figure for the day is the largest of them, never their sum. Across sources a day
-    runs from the lowest to the highest; a place is left out on a day when a place containing it
-    has its own figure. Columns: day, place_id, killed_low, killed_high, injured_low,
-    injured_high, sources (number of sources that day).
+
+def source_days(tolls: pd.DataFrame) -> pd.DataFrame:
+    """Each source's own figure per day and place: day (Timestamp), place_id, source, killed_low ...
+
+    A report is spread evenly over the days of its period; cumulative series become increments.
+    Within one source and place, *events* (rows with ``is_event``: ACLED events, AWSD incidents,
+    each a distinct incident) add up, while overlapping *statements* (a daily figure inside a weekly
+    one) are alternatives, so the source's figure for the day is the largest statement — never
+    their sum. Where a source has both for a day, the larger of the two counts.
     """
-    values = ["killed_low", "killed_high", "injured_low", "injured_high"]
     if tolls.empty:
-        return pd.DataFrame(columns=["day", "place_id", *values, "sources"])
+        return pd.DataFrame(columns=["day", "place_id", "source", *TOLL_VALUES])
     frame = toll_increments(tolls)
     days = (pd.to_datetime(frame["period_end"]) - pd.to_datetime(frame["period_start"])).dt.days + 1
     frame = frame.assign(n_days=days.clip(lower=1))
     spread = frame.loc[frame.index.repeat(frame["n_days"])].copy()
     offset = spread.groupby(level=0).cumcount()
     spread["day"] = pd.to_datetime(spread["period_start"]) + pd.to_timedelta(offset, unit="D")
-    for col in values:
-        spread[col] = spread[col] / spread["n_days"]
-    per_source = spread.groupby(["day", "place_id", "source"], as_index=False)[values].max()
+    for col in TOLL_VALUES:
+        spread[col] = spread[col].astype("float64") / spread["n_days"]
+    keys = ["day", "place_id", "source"]
+    is_event = (
+        spread["is_event"].fillna(False).astype(bool)
+        if "is_event" in spread
+        else pd.Series(False, spread.index)
+    )
+    events = spread[is_event].groupby(keys, as_index=False)[TOLL_VALUES].sum(min_count=1)
+    statements = spread[~is_event].groupby(keys, as_index=False)[TOLL_VALUES].max()
+    both = pd.concat([events, statements], ignore_index=True)
+    return both.groupby(keys, as_index=False)[TOLL_VALUES].max()
+
+
+def daily_tolls(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Killed and injured per day and place as low–high across sources.
+
+    Each source's figure for a day comes from ``source_days``. Across sources a day runs from the
+    lowest to the highest; a place is left out on a day when a place containing it has its own
+    figure. Columns: day, place_id, killed_low, killed_high, injured_low, injured_high, sources
+    (number of sources that day).
+    """
+    if tolls.empty:
+        return pd.DataFrame(columns=["day", "place_id", *TOLL_VALUES, "sources"])
+    per_source = source_days(tolls)
     per_place = per_source.groupby(["day", "place_id"], as_index=False).agg(
         killed_low=("killed_low", "min"),
         killed_high=("killed_high", "max"),

@@ -149,6 +149,7 @@ def toll_rows(
             func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
             func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
             func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            Fact.external_id.is_not(None).label("is_event"),
         )
         .outerjoin(src, src.c.fact_id == Fact.id)
         .where(
@@ -161,6 +162,7 @@ def toll_rows(
     if frame.empty:
         return frame.assign(source=pd.Series(dtype="object"))
     frame["source"] = frame["first_source"] + frame["n_sources"].map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    frame["is_event"] = frame["is_event"].astype(bool)
     for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
         frame[col] = frame[col].astype("float64")
     return frame.drop(columns=["first_source", "n_sources"])

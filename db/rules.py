@@ -214,19 +214,10 @@ def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.D
 def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     """Each source's own figure per day and place (analytics.daily_tolls before the range across
     sources): spread evenly over the period, cumulative series as increments, overlapping
-    statements of one source not summed, a place left out where the same source gave a figure for a
+    statements of one source not summed (distinct events are), a place left out where the same source gave a figure for a
     place containing it that day. Columns: day (date), place_id, source, killed_low ... injured_high."""
-    if tolls.empty:
-        return pd.DataFrame(columns=["day", "place_id", "source", *TOLL_VALUES])
-    frame = analytics.toll_increments(tolls)
-    start, end = pd.to_datetime(frame["period_start"]), pd.to_datetime(frame["period_end"])
-    frame = frame.assign(n_days=((end - start).dt.days + 1).clip(lower=1))
-    spread = frame.loc[frame.index.repeat(frame["n_days"])].copy()
-    offset = spread.groupby(level=0).cumcount()
-    spread["day"] = (pd.to_datetime(spread["period_start"]) + pd.to_timedelta(offset, unit="D")).dt.date
-    for col in TOLL_VALUES:
-        spread[col] = spread[col].astype("float64") / spread["n_days"]
-    per_source = spread.groupby(["day", "place_id", "source"], as_index=False)[TOLL_VALUES].max()
+    per_source = analytics.source_days(tolls)
+    per_source["day"] = pd.to_datetime(per_source["day"]).dt.date
     return drop_contained_rows(per_source, ["day", "source"], parents).reset_index(drop=True)
 
 

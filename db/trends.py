@@ -246,7 +246,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
     """Toll reports overlapping the window, and earlier reports of cumulative series (for increments).
 
     Columns: id, place_id, place, period_start, period_end, cumulative, killed_low, killed_high,
-    injured_low, injured_high, source, import_id.
+    injured_low, injured_high, source, import_id, is_event (a distinct incident of an event dataset).
     """
     first, count = _orgs("source")
     period_end = func.coalesce(Fact.period_end, Fact.period_start)
@@ -259,6 +259,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
             func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
             func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
             first.label("first_source"), count.label("n_sources"), Fact.import_id,
+            Fact.external_id.is_not(None).label("is_event"),
         )
         .join(Place, Place.id == Fact.place_id)
         .where(
@@ -270,6 +271,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
     frame = _frame(stmt, url, ("period_start", "period_end"))
     frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
     frame["cumulative"] = frame["cumulative"].astype(bool)
+    frame["is_event"] = frame["is_event"].astype(bool)
     for col in rules.TOLL_VALUES:
         frame[col] = frame[col].astype("float64")
     return frame.drop(columns=["first_source", "n_sources"])

@@ -13,12 +13,14 @@ sees it: its size (``ACCESS_MONITOR_MAX_UPLOAD_MB``, default 50), and by what it
 - everything else that should be text: known binary signatures (an .xls, an image, an archive
   renamed .csv) and NUL bytes, which no CSV, JSON or text report holds.
 
-``check_quantity`` / ``reject_implausible`` refuse counts no source could report (a population of
-ten billion) row by row; loaders or the registry call them after parsing.
+``check_quantity`` / ``reject_implausible`` refuse, row by row, counts no source could report (a
+population of ten billion) and events dated in the future; loaders or the registry call them after
+parsing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import re
@@ -26,7 +28,16 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from loaders.records import FactRecord, LoadError, LoadResult, Quantity, Severity
+from loaders.records import (
+    DateValue,
+    FactKind,
+    FactRecord,
+    LoadError,
+    LoadResult,
+    Outcome,
+    Quantity,
+    Severity,
+)
 
 MAX_UPLOAD_ENV = "ACCESS_MONITOR_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50
@@ -65,6 +76,7 @@ COUNT_LIMITS: dict[str, int] = {
     "killed": 2_000_000,  # cumulative tolls of the deadliest recent wars stay well below
     "injured": 5_000_000,
 }
+_FUTURE_OUTCOMES = {Outcome.PLANNED, Outcome.POSTPONED}
 
 
 # --------------------------------------------------------------------------- size
@@ -239,6 +251,28 @@ def check_json(file: str, data: bytes, max_depth: int = MAX_JSON_DEPTH) -> None:
         )  # fmt: skip
 
 
+def mixed_encoding(data: bytes) -> str | None:
+    """When ``data`` has both lines that are UTF-8 with non-ASCII letters and lines that are not
+    UTF-8 (rows pasted together from two files), a reason saying which; else None. Decoding such a
+    file with one legacy code page would turn its UTF-8 rows into mojibake without a word."""
+    utf8_line = other_line = None
+    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_line = utf8_line or number
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        if utf8_line and other_line:
+            return (
+                f"mixes UTF-8 (line {utf8_line}) with another encoding (line {other_line}): rows were "
+                "pasted together from files saved differently. Save the whole file as UTF-8 (CSV UTF-8 "
+                "in Excel) and import it again"
+            )
+    return None
+
+
 def _starts_json(data: bytes) -> bool:
     start = data[:64].removeprefix(b"\xef\xbb\xbf").replace(b"\x00", b"").lstrip(b"\xff\xfe \t\r\n")
     return start[:1] in (b"[", b"{")
@@ -285,35 +319,61 @@ def check_quantity(name: str, quantity: Quantity) -> Quantity:
     return quantity
 
 
-def implausible_counts(record: FactRecord) -> list[tuple[str, str]]:
-    """(field, reason) for every count of ``record`` above its limit."""
+def _future_reason(record: FactRecord, today: dt.date) -> tuple[str, str] | None:
+    """A fact that says something already happened cannot be dated after tomorrow (time zones)."""
+    if record.kind == FactKind.CONVOY and record.outcome in _FUTURE_OUTCOMES:
+        return None  # a planned or postponed convoy may well be dated next week
+    latest = today + dt.timedelta(days=1)
+    for name in ("period_end", "date"):
+        value = record.period_end if name == "period_end" else record.date.value
+        if value is not None and value > latest:
+            what = "a planned or postponed convoy" if record.kind == FactKind.CONVOY else "a report"
+            return (
+                name,
+                f"{value.isoformat()} is in the future (today is {today.isoformat()}); only {what} may be dated ahead: check the year",
+            )
+    return None
+
+
+def implausible(record: FactRecord, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """(field, reason) for every count of ``record`` above its limit and a date in the future."""
     found = []
     for name in COUNT_LIMITS:
         try:
             check_quantity(name, getattr(record, name))
         except ValueError as exc:
             found.append((name, str(exc)))
+    future = _future_reason(record, today or dt.date.today())
+    if future:
+        found.append(future)
     return found
 
 
-def reject_implausible(result: LoadResult) -> int:
-    """Turn each record with an implausible count into a REJECTED issue for its row, so the
-    accounting rule still holds; facts read from prose (no row) stay, with a WARNING for review.
-    Returns the number of records rejected."""
+def _value_text(record: FactRecord, name: str) -> str | None:
+    value = getattr(record, name)
+    if isinstance(value, Quantity | DateValue):
+        return value.text or (str(value.value) if isinstance(value, DateValue) and value.value else None)
+    return None if value is None else str(value)
+
+
+def reject_implausible(result: LoadResult, today: dt.date | None = None) -> int:
+    """Turn each record with an implausible count or a future date into a REJECTED issue for its
+    row, so the accounting rule still holds; facts read from prose (no row) stay, with a WARNING
+    for their reviewer. Returns the number of records rejected."""
     kept: list[FactRecord] = []
     rejected = 0
     for record in result.records:
-        problems = implausible_counts(record)
+        problems = implausible(record, today)
         if not problems:
             kept.append(record)
             continue
         name, reason = problems[0]
-        value = getattr(record, name).text
+        text = _value_text(record, name)
         if record.provenance.row is None:
-            result.add_issue(None, name, reason, severity=Severity.WARNING, value=value)
+            result.add_issue(None, name, reason, severity=Severity.WARNING, value=text)
             kept.append(record)
         else:
-            result.add_issue(record.provenance.row, name, reason, value=value)
+            result.add_issue(record.provenance.row, name, reason, value=text)
             rejected += 1
     result.records = kept
     return rejected

@@ -70,10 +70,12 @@ def span(low: Cell, high: Cell) -> str:
     return a if a == b or not b else (b if not a else f"{a}–{b}")
 
 
-def _label(code: Any) -> str:
-    """'items_removed' -> 'Items removed' (the charts' labels)."""
+def _label(code: Any, labels: dict[str, str] | None = None) -> str:
+    """'items_removed' -> 'Items removed' (``labels`` first: the charts' outcome labels)."""
     value = plain(code)
-    return "" if value is None else escape(LABELS.get(str(value), str(value).replace("_", " ").capitalize()))
+    if value is None:
+        return ""
+    return escape((labels or {}).get(str(value), str(value).replace("_", " ").capitalize()))
 
 
 def _change(change: tuple[int, int] | None) -> str:
@@ -113,7 +115,7 @@ def _convoys(frame: pd.DataFrame) -> str:
         pending = ' class="pending"' if r.get("review_status") == "pending" else ""
         mark = " (pending review)" if pending else ""
         rows.append(
-            f"<tr{pending}><td>{text(r['date'])}</td><td>{text(r['place'])}</td><td>{_label(r['outcome'])}{mark}</td>"
+            f"<tr{pending}><td>{text(r['date'])}</td><td>{text(r['place'])}</td><td>{_label(r['outcome'], LABELS)}{mark}</td>"
             f'<td class="num">{count(r["trucks"])}</td><td class="num">{count(r["people_served"])}</td>'
             f"<td>{text(r['organisations'])}</td><td>{text(r['source'])}</td></tr>"
         )

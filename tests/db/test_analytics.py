@@ -116,3 +116,15 @@ def test_same_source_daily_inside_weekly_is_not_summed() -> None:
                     (3, 3, "SAMS", D(2018, 3, 7), D(2018, 3, 7), False, 90, 90)])  # fmt: skip
     week = analytics.weekly_tolls(tolls, PARENTS).iloc[0]
     assert (week["killed_low"], week["killed_high"], week["sources"]) == (105, 185, 2)
+
+
+def test_distinct_events_of_one_source_add_up() -> None:
+    # Two ACLED events in Douma on the same day (3 and 5 killed) are two incidents: 8, not 5.
+    tolls = _tolls([(1, 4, "ACLED", D(2018, 3, 6), D(2018, 3, 6), False, 3, 3),
+                    (2, 4, "ACLED", D(2018, 3, 6), D(2018, 3, 6), False, 5, 5)])  # fmt: skip
+    tolls["is_event"] = True
+    day = analytics.daily_tolls(tolls, PARENTS).iloc[0]
+    assert (day["killed_low"], day["killed_high"]) == (8, 8)
+    tolls["is_event"] = False  # the same figures as two statements of one monitor: alternatives
+    day = analytics.daily_tolls(tolls, PARENTS).iloc[0]
+    assert (day["killed_low"], day["killed_high"]) == (5, 5)
