@@ -19,11 +19,17 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m cli demo
 
+# The whole suite on SQLite; again on PostgreSQL when ACCESS_MONITOR_TEST_PG names a server
+# (.ci/run starts one; see README, "Store and team use").
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	env -u ACCESS_MONITOR_TEST_PG $(BIN)/python -m pytest
+	@if [ -n "$$ACCESS_MONITOR_TEST_PG" ]; then \
+		echo "== the same suite on PostgreSQL =="; \
+		$(BIN)/python -m pytest; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

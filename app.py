@@ -1,6 +1,7 @@
 """Access Monitor in the browser: ``streamlit run app.py`` (``make run`` also loads the demo data).
 
-Page config, the store brought to the current schema, then navigation over dashboard/pages.
+Page config, the store brought to the current schema, the login gate (dashboard.session: single-user
+mode or a logged-in account), then navigation over the pages the user's role may use.
 Plain-text titles only: icon names would make the browser fetch an icon font.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.data import store_label
+from dashboard.session import gate
 from db.migrate import upgrade
 
 PAGES = Path(__file__).resolve().parent / "dashboard" / "pages"
@@ -39,13 +41,18 @@ PAGE_LIST = [
     ("report.py", "Weekly report", "report"),
     ("import.py", "Import", "import"),
     ("data.py", "Data", "data"),
+    ("audit.py", "Audit and users", "audit"),
 ]
+# Pages shown only to roles that may use them (the functions behind them refuse anyway).
+PAGE_ACTION = {"import.py": "import", "review.py": "review", "audit.py": "audit"}
+
+actor = gate()  # the login page and a stop when a login is needed
 
 navigation = st.navigation(
     [
         st.Page(PAGES / file, title=title, url_path=path, default=(file == "overview.py"))
         for file, title, path in PAGE_LIST
-        if (PAGES / file).exists()
+        if (PAGES / file).exists() and actor.may(PAGE_ACTION.get(file, "read"))
     ]
 )
 navigation.run()

@@ -1,8 +1,14 @@
 """Access Monitor on the command line: ``python -m cli COMMAND`` from the repository root.
 
 Commands: ingest (tables, HXL, ACLED, incident files), places import (OCHA COD gazetteers),
-demo (load the demo dataset into an empty store), migrate. Later: extract, export, users, backup.
-Exit status: 0 when every file was read, 1 when a file was refused, 2 for a usage error.
+demo (load the demo dataset into an empty store), extract, export, users, migrate.
+Exit status: 0 when every file was read, 1 when a file was refused (or the user may not do it),
+2 for a usage error.
+
+Who runs a command that writes or exports: with no account in the store (single-user mode), a local
+admin named by --user, $ACCESS_MONITOR_USER or the OS login. Once an account exists, --user NAME
+(or $ACCESS_MONITOR_USER) and that account's password (prompted, or $ACCESS_MONITOR_PASSWORD for
+scheduled jobs), checked against the account's role.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from db import auth
+from db.auth import Actor, AuthError, PermissionDenied
 from db.migrate import upgrade
 from db.writer import ImportSummary, write_import
 from loaders.records import LoadError
@@ -31,8 +39,27 @@ console = Console(stderr=True)
 out = Console(width=None if Console().is_terminal else 160)
 
 
-def _user(args: argparse.Namespace) -> str:
-    return args.user or os.environ.get("ACCESS_MONITOR_USER") or getpass.getuser()
+PASSWORD_ENV = "ACCESS_MONITOR_PASSWORD"
+
+
+def _actor(args: argparse.Namespace, action: str, default_name: str | None = None) -> Actor:
+    """Who runs this command (see the module docstring), checked for ``action`` before any work."""
+    upgrade()
+    name = args.user or os.environ.get("ACCESS_MONITOR_USER")
+    if auth.account_count() == 0:
+        actor = auth.local_admin(name or default_name)
+    else:
+        if not name:
+            raise AuthError("this store has accounts: say who you are with --user NAME (the password is "
+                            f"prompted for, or read from {PASSWORD_ENV})")  # fmt: skip
+        password = os.environ.get(PASSWORD_ENV)
+        if not password and sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {name}: ")
+        if not password:
+            raise AuthError(f"no password for '{name}': run in a terminal to be asked, or set {PASSWORD_ENV}")
+        actor = auth.authenticate(name, password)
+    auth.require(actor, action)
+    return actor
 
 
 def _progress() -> Progress:
@@ -50,7 +77,7 @@ def _progress() -> Progress:
 def ingest_paths(
     paths: Sequence[Path],
     *,
-    user: str,
+    actor: Actor,
     fmt: str | None = None,
     only: set[Format] | None = None,
     **options: object,
@@ -74,7 +101,7 @@ def ingest_paths(
                     )
                 result = load_file(path, chosen, progress=report, **options)
                 bar.update(task, description=f"storing {path.name}", completed=0, total=None)
-                summaries.append(write_import(result, user=user, retract_missing=retract, progress=report))
+                summaries.append(write_import(result, actor=actor, retract_missing=retract, progress=report))
             except LoadError as exc:
                 refused.append((path, str(exc)))
             finally:
@@ -119,7 +146,11 @@ def _print_summary(summaries: list[ImportSummary], refused: list[tuple[Path, str
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = {k: v for k, v in {"date_order": args.date_order, "encoding": args.encoding}.items() if v}
     summaries, refused = ingest_paths(
-        args.paths, user=_user(args), fmt=args.format, retract_missing=args.retract_missing, **options
+        args.paths,
+        actor=_actor(args, "import"),
+        fmt=args.format,
+        retract_missing=args.retract_missing,
+        **options,
     )
     _print_summary(summaries, refused)
     return 1 if refused else 0
@@ -127,7 +158,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_places_import(args: argparse.Namespace) -> int:
     options = {"country": args.country} if args.country else {}
-    summaries, refused = ingest_paths(args.paths, user=_user(args), only=PLACE_FORMATS, **options)
+    summaries, refused = ingest_paths(args.paths, actor=_actor(args, "import"), only=PLACE_FORMATS, **options)
     _print_summary(summaries, refused)
     return 1 if refused else 0
 
@@ -155,7 +186,7 @@ def cmd_places_merge(args: argparse.Namespace) -> int:
     from db.curation import CurationError, merge_place
 
     try:
-        moved = merge_place(args.source, args.target, user=_user(args))
+        moved = merge_place(args.source, args.target, actor=_actor(args, "merge"))
     except CurationError as exc:
         console.print(f"[red]not merged:[/red] {exc}", highlight=False)
         return 1
@@ -166,12 +197,12 @@ def cmd_places_merge(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from db.queries import store_counts
 
-    upgrade()
+    actor = _actor(args, "import", default_name="demo")
     counts = store_counts()
     if not args.force and any(counts.get(k) for k in ("convoy", "besieged_population", "civilian_toll")):
         out.print("The store already holds facts; demo data not loaded (use --force to add it anyway).")
         return 0
-    summaries, refused = ingest_paths([DEMO_DIR / name for name in DEMO_FILES], user="demo")
+    summaries, refused = ingest_paths([DEMO_DIR / name for name in DEMO_FILES], actor=actor)
     _print_summary(summaries, refused)
     return 1 if refused else 0
 
@@ -280,17 +311,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         console.print(f"[red]not exported:[/red] unknown format {', '.join(unknown) or '(none)'}; "
                       f"use --format {','.join(FORMATS)} (any of them)", highlight=False)  # fmt: skip
         return 2
+    actor = _actor(args, auth.report_action(args.variant))
     try:
         week = parse_week(args.week)
         place = find_place(args.place) if args.place else (None, None)
     except ReportError as exc:
         console.print(f"[red]not exported:[/red] {exc}", highlight=False)
         return 2
-    upgrade()
     options = ReportOptions(
         week, place[0], place[1], args.variant, args.threshold, args.title, args.classification
     )
-    report = build_report(options)
+    report = build_report(options, actor=actor)
     if not report.has_data:
         where = f" for {place[1]}" if place[0] else ""
         console.print(f"[red]not exported:[/red] the store has no convoy, besieged-population or toll fact "
@@ -299,15 +330,90 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
-        for name, data in export_files(report, fmt).items():
+        for name, data in export_files(report, fmt, actor=actor).items():
             (args.out / name).write_bytes(data)
             out.print(f"wrote {args.out / name} ({len(data):,} bytes)", highlight=False)
     return 0
 
 
+def _new_password(name: str) -> str:
+    """The new account's password: asked twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for the new account '{name}': ")
+        if getpass.getpass("The same password again: ") != first:
+            raise AuthError("the two passwords differ; nothing was created. Run the command again")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    actor = _actor(args, "users")
+    auth.add_user(args.name, _new_password(args.name), args.role, actor=actor)
+    out.print(f"Account '{args.name}' created with the {args.role} role.", highlight=False)
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    users = auth.list_users(_actor(args, "users"))
+    if users.empty:
+        out.print("No accounts: single-user mode. Create the first admin with: python -m cli users add NAME "
+                  "--role admin")  # fmt: skip
+        return 0
+    table = Table(title="Accounts")
+    for col in ("name", "role", "status", "created (UTC)", "last login (UTC)"):
+        table.add_column(col)
+    for row in users.itertuples():
+        last = (
+            "never"
+            if row.last_login is None or str(row.last_login) == "NaT"
+            else f"{row.last_login:%Y-%m-%d %H:%M}"
+        )
+        table.add_row(row.name, row.role, "disabled" if row.disabled else "active", f"{row.created_at:%Y-%m-%d %H:%M}", last)  # fmt: skip
+    out.print(table)
+    return 0
+
+
+def cmd_users_set_role(args: argparse.Namespace) -> int:
+    changed = auth.set_role(args.name, args.role, actor=_actor(args, "users"))
+    out.print(f"'{args.name}' is now {args.role}." if changed else f"'{args.name}' was already {args.role}.",
+              highlight=False)  # fmt: skip
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace) -> int:
+    changed = auth.disable_user(args.name, actor=_actor(args, "users"))
+    out.print(f"'{args.name}' can no longer log in." if changed else f"'{args.name}' was already disabled.",
+              highlight=False)  # fmt: skip
+    return 0
+
+
+def _users_parser(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="accounts and roles (viewer, editor, admin)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser(
+        "add", help="create an account; the password is asked twice, or read from stdin"
+    )
+    add.add_argument("name")
+    add.add_argument("--role", choices=auth.ROLES, required=True)
+    add.set_defaults(func=cmd_users_add)
+    users_sub.add_parser("list", help="list the accounts").set_defaults(func=cmd_users_list)
+    set_role = users_sub.add_parser("set-role", help="give an account another role")
+    set_role.add_argument("name")
+    set_role.add_argument("role", choices=auth.ROLES)
+    set_role.set_defaults(func=cmd_users_set_role)
+    disable = users_sub.add_parser(
+        "disable", help="stop an account from logging in (it stays in the audit log)"
+    )
+    disable.add_argument("name")
+    disable.set_defaults(func=cmd_users_disable)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cli", description="Access Monitor command line")
-    parser.add_argument("--user", help="who is importing (default: $ACCESS_MONITOR_USER or your login)")
+    parser.add_argument(
+        "--user", help="your account (password: prompted, or $ACCESS_MONITOR_PASSWORD); with no accounts, "
+        "the name recorded (default: $ACCESS_MONITOR_USER or your login)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="import convoy, besieged, toll and incident files")
@@ -366,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--classification", help="label on every page (default: PUBLIC or INTERNAL)")
     export.set_defaults(func=cmd_export)
 
+    _users_parser(sub)
     migrate = sub.add_parser("migrate", help="create or upgrade the store's schema")
     migrate.set_defaults(func=cmd_migrate)
     return parser
@@ -373,7 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except PermissionDenied as exc:
+        console.print(f"[red]not allowed:[/red] {exc}", highlight=False)
+    except AuthError as exc:
+        console.print(f"[red]refused:[/red] {exc}", highlight=False)
+    return 1
 
 
 if __name__ == "__main__":

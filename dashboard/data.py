@@ -4,22 +4,31 @@ Every cached function is keyed by the store URL and its data version (imports, f
 places, merges), so pointing the app at another store, importing a file or merging a place shows at
 once; the short TTL is a safety net.
 Pages call these functions and never open sessions or write SQL.
+
+Roles: the only role-dependent data is pending (unreviewed) facts and the internal report. Every
+cached function that can return pending facts has the decision in its cache key (``include_pending``
+in a Selection, or a ``pending`` argument), and the public wrappers force it off for a viewer
+(``pending_allowed``), so an editor's cached result is never served to a viewer. Writes take the
+current actor (dashboard.session) and the db functions check its role again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace as _replace
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.cells import defuse_frame
+from dashboard.session import current_actor, require_actor
 from db import queries
+from db.auth import Actor
 from db.engine import database_url
 from db.queries import Scope
+from db.trends import Selection
 
 TTL_SECONDS = 60
-# Spreadsheet programs run cells that start with these as formulas ("CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # (store URL, data version): what identifies the store's current content for caching.
@@ -29,6 +38,17 @@ StoreKey = tuple[str, str]
 def store_key() -> StoreKey:
     url = database_url()
     return url, queries.data_version(url)
+
+
+def pending_allowed() -> bool:
+    """Whether the current actor may see pending (unreviewed) facts: editors and admins."""
+    actor = current_actor()
+    return actor is not None and actor.may("read_pending")
+
+
+def _scoped(sel: Selection) -> Selection:
+    """``sel`` with include_pending forced off for a viewer (and in the cache key with it)."""
+    return sel if not sel.include_pending or pending_allowed() else _replace(sel, include_pending=False)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -78,7 +98,7 @@ def data_range() -> tuple[dt.date, dt.date] | None:
 
 def weekly_overview(last_week: dt.date, weeks: int = 12, include_pending: bool = False) -> pd.DataFrame:
     """One row per ISO week ending with ``last_week``; columns as db.queries.weekly_overview."""
-    return _weekly_overview(store_key(), last_week, weeks, include_pending)
+    return _weekly_overview(store_key(), last_week, weeks, include_pending and pending_allowed())
 
 
 def imports() -> pd.DataFrame:
@@ -106,11 +126,12 @@ def known_places() -> pd.DataFrame:
     return _known_places(store_key())
 
 
-def merge_place(source_id: int, target_id: int, user: str) -> int:
-    """Merge an unverified place into a known one (db.curation); returns the facts moved."""
+def merge_place(source_id: int, target_id: int) -> int:
+    """Merge an unverified place into a known one (db.curation) as the current actor; returns the
+    facts moved. Raises db.auth.PermissionDenied for a viewer."""
     from db.curation import merge_place as merge
 
-    return merge(source_id, target_id, user=user, url=database_url())
+    return merge(source_id, target_id, actor=require_actor(), url=database_url())
 
 
 def store_counts() -> dict[str, int]:
@@ -126,14 +147,8 @@ def store_label() -> str:
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas: a leading = + - @ tab or CR gets a '."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out
+    """A copy whose text cells cannot run as spreadsheet formulas (dashboard.cells)."""
+    return defuse_frame(frame)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -147,27 +162,31 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _pending_facts(key: StoreKey, kind: str | None, import_id: int | None) -> pd.DataFrame:
+def _pending_facts(key: StoreKey, kind: str | None, import_id: int | None, pending: bool) -> pd.DataFrame:
     from db import documents
 
-    return documents.pending_facts(kind, import_id, key[0])
+    facts = documents.pending_facts(kind, import_id, key[0])
+    return facts if pending else facts.iloc[0:0]
 
 
 def pending_facts(kind: str | None = None, import_id: int | None = None) -> pd.DataFrame:
-    """Pending facts to review, newest document first (columns as db.documents.pending_facts)."""
-    return _pending_facts(store_key(), kind, import_id)
+    """Pending facts to review, newest document first (columns as db.documents.pending_facts); none
+    for a viewer."""
+    return _pending_facts(store_key(), kind, import_id, pending_allowed())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _fact_detail(key: StoreKey, fact_id: int) -> dict | None:
+def _fact_detail(key: StoreKey, fact_id: int, pending: bool) -> dict | None:
     from db import documents
 
-    return documents.fact_detail(fact_id, key[0])
+    detail = documents.fact_detail(fact_id, key[0])
+    return None if detail is not None and detail["review_status"] == "pending" and not pending else detail
 
 
 def fact_detail(fact_id: int) -> dict | None:
-    """Every column of one fact plus place, organisations, sources and its document's title."""
-    return _fact_detail(store_key(), fact_id)
+    """Every column of one fact plus place, organisations, sources and its document's title (None
+    for a pending fact when the actor is a viewer)."""
+    return _fact_detail(store_key(), fact_id, pending_allowed())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -207,36 +226,38 @@ def document(import_id: int) -> dict | None:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _document_facts(key: StoreKey, import_id: int) -> pd.DataFrame:
+def _document_facts(key: StoreKey, import_id: int, pending: bool) -> pd.DataFrame:
     from db import documents
 
-    return documents.document_facts(import_id, key[0])
+    facts = documents.document_facts(import_id, key[0])
+    return facts if pending else facts[facts["review_status"] != "pending"].reset_index(drop=True)
 
 
 def document_facts(import_id: int) -> pd.DataFrame:
-    """Every fact of one import in text order, with review status, span and a figures summary."""
-    return _document_facts(store_key(), import_id)
+    """Every fact of one import in text order, with review status, span and a figures summary
+    (pending facts left out for a viewer)."""
+    return _document_facts(store_key(), import_id, pending_allowed())
 
 
-def review_fact(fact_id: int, action: str, user: str, reason: str | None = None) -> bool:
-    """Confirm, reject or reopen one fact (db.review); False when it already had that status."""
+def review_fact(fact_id: int, action: str, reason: str | None = None) -> bool:
+    """Confirm, reject or reopen one fact (db.review) as the current actor; False when it already had
+    that status. Raises db.auth.PermissionDenied for a viewer."""
     from db import review
 
     status = {"confirm": "confirmed", "reject": "rejected", "reopen": "pending"}[action]
-    return review.set_review_status(fact_id, status, user=user, reason=reason, url=database_url())
+    return review.set_review_status(fact_id, status, actor=require_actor(), reason=reason, url=database_url())
 
 
-def edit_fact(fact_id: int, changes: dict, user: str, confirm: bool = False) -> dict:
-    """Save an analyst's edits (db.review.edit_fact); returns the fields that changed."""
+def edit_fact(fact_id: int, changes: dict, confirm: bool = False) -> dict:
+    """Save an analyst's edits (db.review.edit_fact) as the current actor; returns the fields that changed."""
     from db import review
 
-    return review.edit_fact(fact_id, changes, user=user, confirm=confirm, url=database_url())
+    return review.edit_fact(fact_id, changes, actor=require_actor(), confirm=confirm, url=database_url())
 
 
 # ---- map and import ----
 # The Map page's figures and boundaries, and the Import page's upload (load, then store, as the CLI).
 
-import getpass  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import tempfile  # noqa: E402
@@ -264,7 +285,7 @@ def _place_figures(key: StoreKey, metric: str, start: dt.date, end: dt.date, pen
 
 def place_figures(metric: str, start: dt.date, end: dt.date, include_pending: bool = False) -> PlaceFigures:
     """One figure per place for the Map page (db.shapes.place_figures)."""
-    return _place_figures(store_key(), metric, start, end, include_pending)
+    return _place_figures(store_key(), metric, start, end, include_pending and pending_allowed())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -300,14 +321,6 @@ def country_outlines() -> dict[str, Any]:
     from dashboard.maps import with_bboxes
 
     return with_bboxes(json.loads(COUNTRIES_FILE.read_text(encoding="utf-8")))
-
-
-def default_user() -> str:
-    """Who imports when nobody says: $ACCESS_MONITOR_USER, else the OS login."""
-    try:
-        return os.environ.get("ACCESS_MONITOR_USER") or getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (some containers)
-        return "dashboard"
 
 
 def max_upload_mb() -> int:
@@ -372,15 +385,19 @@ class UploadOutcome:
 
 
 def import_upload(
-    name: str, data: bytes, options: dict[str, Any], user: str, progress: ImportProgress | None = None
+    name: str, data: bytes, options: dict[str, Any], actor: Actor, progress: ImportProgress | None = None
 ) -> UploadOutcome:
-    """Load and store one uploaded file the way ``cli ingest`` does. The bytes are saved under
-    their original name (the loader records it with the import) in a temporary folder deleted
-    afterwards. ``options``: date_order, encoding, published (reports), retract_missing (ACLED);
-    empty values are left out. Refuses files over ``max_upload_mb()`` before parsing them."""
+    """Load and store one uploaded file the way ``cli ingest`` does, as ``actor`` (checked first:
+    db.auth.PermissionDenied for a viewer). The bytes are saved under their original name (the
+    loader records it with the import) in a temporary folder deleted afterwards. ``options``:
+    date_order, encoding, published (reports), retract_missing (ACLED); empty values are left out.
+    Refuses files over ``max_upload_mb()`` before parsing them."""
+    from db.auth import require
     from db.writer import write_import
     from loaders.records import LoadError
     from loaders.registry import load_file
+
+    require(actor, "import")
 
     file = Path(name.replace("\\", "/")).name or "upload"
     limit = max_upload_mb()
@@ -403,7 +420,7 @@ def import_upload(
         except LoadError as exc:
             return UploadOutcome(file, refused=str(exc))
         summary = write_import(
-            result, user=user, url=database_url(), retract_missing=retract, progress=stage("storing")
+            result, actor=actor, url=database_url(), retract_missing=retract, progress=stage("storing")
         )
     return UploadOutcome(file, summary=summary)
 
@@ -415,7 +432,6 @@ def import_upload(
 
 from db import trends as _trends  # noqa: E402
 from db.rules import provenance_summary as _provenance  # noqa: E402
-from db.trends import Selection  # noqa: E402
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -445,7 +461,7 @@ def _convoy_facts(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def convoy_facts(sel: Selection) -> pd.DataFrame:
     """Final convoys in the window with their provenance (db.trends.convoy_facts)."""
-    return _convoy_facts(store_key(), sel)
+    return _convoy_facts(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -455,12 +471,12 @@ def _weekly_convoys(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def weekly_convoys(sel: Selection) -> pd.DataFrame:
     """Convoys per week by final outcome, trucks, people served, delivered share."""
-    return _weekly_convoys(store_key(), sel)
+    return _weekly_convoys(store_key(), _scoped(sel))
 
 
 def top_destinations(sel: Selection, limit: int = 10) -> pd.DataFrame:
     """The places most convoys went to (from the cached convoy rows)."""
-    key = store_key()
+    key, sel = store_key(), _scoped(sel)
     return _trends.top_destinations(sel, limit, key[0], rows=_convoy_facts(key, sel))
 
 
@@ -481,7 +497,7 @@ def _besieged_observations(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def besieged_observations(sel: Selection) -> pd.DataFrame:
     """Besieged-population rows up to the window's end (db.trends.besieged_observations)."""
-    return _besieged_observations(store_key(), sel)
+    return _besieged_observations(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -491,12 +507,12 @@ def _besieged_by_week(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def besieged_by_week(sel: Selection) -> pd.DataFrame:
     """Each place's carried-forward figure at the end of every week (db.trends.besieged_by_week)."""
-    return _besieged_by_week(store_key(), sel)
+    return _besieged_by_week(store_key(), _scoped(sel))
 
 
 def besieged_table(sel: Selection) -> pd.DataFrame:
     """Places under siege at the window's end (db.trends.besieged_table)."""
-    key = store_key()
+    key, sel = store_key(), _scoped(sel)
     return _trends.besieged_table(sel, key[0], obs=_besieged_observations(key, sel))
 
 
@@ -507,7 +523,7 @@ def _toll_rows(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def toll_rows(sel: Selection) -> pd.DataFrame:
     """Toll reports behind the window (db.trends.toll_rows)."""
-    return _toll_rows(store_key(), sel)
+    return _toll_rows(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -517,7 +533,7 @@ def _toll_trends(key: StoreKey, sel: Selection) -> dict[str, pd.DataFrame]:
 
 def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
     """'band', 'by_source' and 'compare' frames of db.trends.toll_trends."""
-    return _toll_trends(store_key(), sel)
+    return _toll_trends(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -529,7 +545,7 @@ def _trend_overview(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 def trend_overview(sel: Selection) -> pd.DataFrame:
     """The Overview's weekly figures under the global filters (db.trends.weekly_overview)."""
-    return _trend_overview(store_key(), sel)
+    return _trend_overview(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -539,7 +555,7 @@ def _alerts(key: StoreKey, week: dt.date, sel: Selection) -> pd.DataFrame:
 
 def alerts(week: dt.date, sel: Selection) -> pd.DataFrame:
     """The Overview's alerts for one week: alert, place, date, message (db.trends.alerts)."""
-    return _alerts(store_key(), week, sel)
+    return _alerts(store_key(), week, _scoped(sel))
 
 
 def _count(n: int, noun: str) -> str:
@@ -584,3 +600,46 @@ def show_chart(figure: object, frame: pd.DataFrame, key: str, note: str, contain
     where.download_button(  # type: ignore[attr-defined]
         "Download the data (CSV)", chart_csv(frame), file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv"
     )
+
+
+# ---- accounts and the audit log (the Audit and users page; admins only, checked in db.auth) ----
+# Not cached: an admin expects to see a change the moment it is made.
+
+
+def audit_events(
+    user: str | None = None,
+    action: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """Audit lines, newest first: id, at, user, action, target, details (db.auth.audit_events)."""
+    from db import auth
+
+    return auth.audit_events(
+        require_actor(), user=user, action=action, start=start, end=end, url=database_url()
+    )
+
+
+def users() -> pd.DataFrame:
+    """Every account: name, role, disabled, created_at, last_login."""
+    from db import auth
+
+    return auth.list_users(require_actor(), database_url())
+
+
+def add_user(name: str, password: str, role: str) -> None:
+    from db import auth
+
+    auth.add_user(name, password, role, actor=require_actor(), url=database_url())
+
+
+def set_role(name: str, role: str) -> bool:
+    from db import auth
+
+    return auth.set_role(name, role, actor=require_actor(), url=database_url())
+
+
+def disable_user(name: str) -> bool:
+    from db import auth
+
+    return auth.disable_user(name, actor=require_actor(), url=database_url())

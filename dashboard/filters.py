@@ -132,9 +132,11 @@ def sidebar_filters(
     latest_active: dt.date | None,
     places: list[dict],
     organisations: list[dict],
+    allow_pending: bool = False,
 ) -> Filters:
     """Draw the global filters in the sidebar (keys ``filters_*``) and return the choice.
-    ``places``/``organisations``: rows of db.trends.filter_places / filter_organisations."""
+    ``places``/``organisations``: rows of db.trends.filter_places / filter_organisations.
+    ``allow_pending``: whether the user's role may see pending facts (viewers: no checkbox)."""
     import streamlit as st
 
     first, last = span
@@ -169,12 +171,14 @@ def sidebar_filters(
             on_change=_keep, args=("filters_organisation", None),
             help="Convoys it ran, or figures it gave (tolls, besieged populations).",
         )  # fmt: skip
-        _restore("filters_include_pending", False, lambda v: isinstance(v, bool))
-        pending = st.checkbox(
-            "include pending (unreviewed) facts", key="filters_include_pending",
-            on_change=_keep, args=("filters_include_pending", False),
-            help="Facts extracted from reports wait for a reviewer; tick to count them already.",
-        )  # fmt: skip
+        pending = False
+        if allow_pending:
+            _restore("filters_include_pending", False, lambda v: isinstance(v, bool))
+            pending = st.checkbox(
+                "include pending (unreviewed) facts", key="filters_include_pending",
+                on_change=_keep, args=("filters_include_pending", False),
+                help="Facts extracted from reports wait for a reviewer; tick to count them already.",
+            )  # fmt: skip
     dates = tuple(chosen) if isinstance(chosen, tuple | list) else (chosen,)
     start, end = (dates[0], dates[-1]) if dates else default
     return Filters(

@@ -1,7 +1,8 @@
 """Curating the store after import: merging an unverified place into a known one.
 
 Like db.writer, every change here is one transaction on the write engine and leaves a trace in
-fact_changes, so a merge can be explained later ("these 12 facts were moved from 'Dooma' to Douma").
+fact_changes, so a merge can be explained later ("these 12 facts were moved from 'Dooma' to Douma"),
+and one audit line. Merging needs the editor role (db.auth).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select, update
 
+from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex
 from db.migrate import upgrade
 from db.models import Fact, FactChange, Place
@@ -19,12 +21,15 @@ class CurationError(ValueError):
     """A curation request that cannot be carried out; the message says why and what to do."""
 
 
-def merge_place(source_id: int, target_id: int, *, user: str, url: str | None = None) -> int:
-    """Merge place ``source_id`` into ``target_id``: its facts move, its names become aliases.
+def merge_place(source_id: int, target_id: int, *, actor: Actor, url: str | None = None) -> int:
+    """Merge place ``source_id`` into ``target_id`` as ``actor`` (an editor or admin): its facts
+    move, its names become aliases.
 
     Returns the number of facts moved. The source place stays (marked merged) so that later
     imports naming it resolve straight to the target.
     """
+    require(actor, "merge")
+    user = actor.name
     if source_id == target_id:
         raise CurationError("a place cannot be merged into itself; choose another target")
     engine = upgrade(url)
@@ -62,4 +67,6 @@ def merge_place(source_id: int, target_id: int, *, user: str, url: str | None = 
                     for fact_id in moved
                 ],
             )  # fmt: skip
+        details = {"from": source["name"], "into": target["name"], "facts_moved": len(moved)}
+        audit(conn, actor, "merge", f"place {source_id} into {target_id}", details)
     return len(moved)

@@ -279,3 +279,39 @@ class PlaceShape(Base):
     level: Mapped[int | None] = mapped_column(Integer)
     geojson: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(500))
+
+
+class User(Base):
+    """An account: a name, an argon2 password hash (never the password), a role and whether it may log in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # viewer | editor | admin
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    last_login: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only log of who did what: logins, imports, reviews, edits, merges, exports, account changes.
+
+    Written in the same transaction as the action it records (db.auth.audit); triggers created by
+    migration 0004 refuse UPDATE and DELETE on both engines. ``user`` is a name, not a foreign key:
+    single-user mode and failed logins record names that have no account.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_user_action", "user_name", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    user: Mapped[str] = mapped_column("user_name", String(200))  # "user" is reserved on PostgreSQL
+    action: Mapped[str] = mapped_column(String(30))
+    target: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict | None] = mapped_column(JSON)

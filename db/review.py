@@ -9,6 +9,9 @@ Edits store what the analyst typed and recompute nothing else: correcting ``kill
 Two edits carry their bookkeeping along, and both are recorded: a new ``place_text`` is resolved
 through the gazetteer again (otherwise the fact would stay counted at the old place), and a typed
 ``date`` is a day (``date_precision`` becomes 'day', or empty when the date is cleared).
+
+Reviewing and editing need the editor role (db.auth); each change also leaves one audit line, in
+the same transaction. A request that changes nothing (already confirmed, identical values) leaves none.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex
 from db.migrate import upgrade
 from db.models import QUANTITIES, Fact, FactChange, FactOrganisation, Organisation, Place
@@ -68,12 +72,6 @@ def _utcnow() -> dt.datetime:
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _check_user(user: str) -> str:
-    if not isinstance(user, str) or not user.strip():
-        raise ReviewError("user: say who is reviewing (the reviewer's name); nothing was changed")
-    return user.strip()[:200]
 
 
 # ---- parsing what the analyst typed -------------------------------------------------------------
@@ -248,33 +246,39 @@ def _set_status(conn: Connection, fact: dict[str, Any], status: str, user: str, 
 
 
 def set_review_status(
-    fact_id: int, status: str, *, user: str, reason: str | None = None, url: str | None = None
+    fact_id: int, status: str, *, actor: Actor, reason: str | None = None, url: str | None = None
 ) -> bool:
-    """Set a fact's review status (pending, confirmed, rejected). False when it already had it."""
-    user = _check_user(user)
+    """Set a fact's review status (pending, confirmed, rejected) as ``actor`` (an editor or admin).
+    False when it already had it."""
+    require(actor, "review")
     if status not in REVIEW_STATUSES:
         raise ReviewError(
             f"review_status: '{status}' is not allowed; use one of: {', '.join(REVIEW_STATUSES)}"
         )
     with upgrade(url).begin() as conn:
-        return _set_status(conn, _load(conn, fact_id), status, user, reason)
+        fact = _load(conn, fact_id)
+        changed = _set_status(conn, fact, status, actor.name, reason)
+        if changed:
+            details = {"from": fact["review_status"], "to": status, "reason": (reason or "").strip() or None}
+            audit(conn, actor, "review", f"fact {fact_id}", details)
+        return changed
 
 
-def confirm_fact(fact_id: int, *, user: str, url: str | None = None) -> bool:
+def confirm_fact(fact_id: int, *, actor: Actor, url: str | None = None) -> bool:
     """Confirm a fact: it counts in every chart from now on. False when it was confirmed already."""
-    return set_review_status(fact_id, "confirmed", user=user, url=url)
+    return set_review_status(fact_id, "confirmed", actor=actor, url=url)
 
 
-def reject_fact(fact_id: int, *, user: str, reason: str | None = None, url: str | None = None) -> bool:
+def reject_fact(fact_id: int, *, actor: Actor, reason: str | None = None, url: str | None = None) -> bool:
     """Reject a fact: it stays in the store (and its document) but never counts."""
-    return set_review_status(fact_id, "rejected", user=user, reason=reason, url=url)
+    return set_review_status(fact_id, "rejected", actor=actor, reason=reason, url=url)
 
 
 def edit_fact(
     fact_id: int,
     changes: Mapping[str, Any],
     *,
-    user: str,
+    actor: Actor,
     confirm: bool = False,
     url: str | None = None,
 ) -> dict[str, Any]:
@@ -283,9 +287,11 @@ def edit_fact(
     ``changes`` maps field names (see FIELDS_BY_KIND) to typed values: numbers as int or digits,
     dates as ``datetime.date`` or 'YYYY-MM-DD', organisations and sources as a list or 'UN; SARC'.
     Empty text clears a field. Values equal to the stored ones are ignored. With ``confirm`` the fact
-    is also confirmed, in the same transaction. Raises ReviewError and changes nothing on bad input.
+    is also confirmed, in the same transaction. Raises ReviewError and changes nothing on bad input;
+    PermissionDenied for a viewer.
     """
-    user = _check_user(user)
+    require(actor, "edit")
+    user = actor.name
     with upgrade(url).begin() as conn:
         fact = _load(conn, fact_id)
         _check_fields(fact["kind"], changes)
@@ -303,8 +309,10 @@ def edit_fact(
                 before[name], after[name] = "; ".join(old), "; ".join(new)
         if after:
             _record(conn, fact_id, "edit", user, before, after)
-        if confirm:
-            _set_status(conn, fact, "confirmed", user, None)
+        confirmed = confirm and _set_status(conn, fact, "confirmed", user, None)
+        if after or confirmed:
+            details = {"fields": sorted(after), "confirmed": confirmed}
+            audit(conn, actor, "edit", f"fact {fact_id}", details)
     return {k: _jsonable(v) for k, v in after.items()}
 
 

@@ -4,7 +4,8 @@
 IMMEDIATE`` on SQLite), records the import, resolves places and organisations, inserts new
 facts, updates facts whose source edited them (same external id, other content), counts
 duplicates, stores every issue and, on request, retracts events a re-export no longer holds.
-Any exception rolls all of it back: the store is exactly as it was.
+Any exception rolls all of it back: the store is exactly as it was. The caller's role is checked
+first (editors and admins import), and the import's audit line is written in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex, upsert_places
 from db.migrate import upgrade
 from db.models import QUANTITIES, Document, Fact, FactChange, FactOrganisation, Import, ImportIssue, Place
@@ -70,12 +72,15 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 def write_import(
     result: LoadResult,
     *,
-    user: str,
+    actor: Actor,
     url: str | None = None,
     retract_missing: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Store one loaded file atomically. Re-importing the same content adds nothing."""
+    """Store one loaded file atomically as ``actor`` (an editor or admin; recorded as the importer).
+    Re-importing the same content adds nothing. Raises db.auth.PermissionDenied for a viewer."""
+    require(actor, "import")
+    user = actor.name
     engine = upgrade(url)
     summary = ImportSummary(file=result.file, format=result.format, status="imported", rows_in=result.rows_in)
     summary.issues = list(result.issues)
@@ -85,7 +90,8 @@ def write_import(
                 select(Import.id).where(Import.sha256 == result.sha256)
             ).scalar_one_or_none()
             if previous is not None:
-                return _already(summary, previous, result)
+                _audit_import(conn, actor, _already(summary, previous, result))
+                return summary
             import_id = _insert_import(conn, result, user)
             summary.import_id = import_id
             _write_document(conn, result, import_id)
@@ -105,14 +111,22 @@ def write_import(
                     places_added=summary.places_added,
                 )
             )  # fmt: skip
+            _audit_import(conn, actor, summary)
     except IntegrityError as exc:
         # PostgreSQL: another session committed the same file between our check and insert.
         if "sha256" not in str(exc.orig):
             raise
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             previous = conn.execute(select(Import.id).where(Import.sha256 == result.sha256)).scalar_one()
-        return _already(summary, previous, result)
+            _audit_import(conn, actor, _already(summary, previous, result))
     return summary
+
+
+def _audit_import(conn: Connection, actor: Actor, s: ImportSummary) -> None:
+    counts = {k: getattr(s, k) for k in ("rows_in", "added", "updated", "duplicate", "skipped", "rejected",
+                                         "retracted", "places_added")}  # fmt: skip
+    audit(conn, actor, "import", s.file, {"import_id": s.import_id, "format": s.format, "status": s.status,
+                                          **counts})  # fmt: skip
 
 
 def _already(summary: ImportSummary, previous: int, result: LoadResult) -> ImportSummary:

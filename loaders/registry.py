@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from loaders.normalise.text import decode_bytes, split_rows
 from loaders.records import LoadError, LoadResult
-from loaders.safety import check_upload
+from loaders.safety import check_upload, reject_implausible
 
 HEAD_BYTES = 256 * 1024
 
@@ -45,6 +45,7 @@ class Head:
     raw: bytes
     text: str | None = None
     rows: list[list[str]] = field(default_factory=list)
+    decode_error: LoadError | None = None  # why the first bytes are not text we can read
     json_value: Any = None  # parsed JSON when the whole file is JSON and small enough to peek at
     is_xlsx: bool = False
 
@@ -88,11 +89,12 @@ def read_head(path: Path) -> Head:
         return head
     try:
         text, _ = decode_bytes(raw, path.name)
-    except LoadError:
+    except LoadError as first:
         # A multi-byte character cut at HEAD_BYTES: try again a few bytes shorter.
         try:
             text, _ = decode_bytes(raw[:-4], path.name)
         except LoadError:
+            head.decode_error = first
             return head
     head.text = text
     stripped = text.lstrip("\ufeff \r\n\t")
@@ -119,6 +121,8 @@ def detect_format(path: Path) -> Format:
     head = read_head(path)
     scores = {fmt: loader.detect(head) for fmt, loader in _loaders().items()}
     best = max(scores, key=lambda f: scores[f])
+    if scores[best] <= 0 and head.decode_error is not None:
+        raise head.decode_error  # "not UTF-8 and no code page fits" says more than "not a format"
     if scores[best] <= 0:
         raise LoadError(
             path.name,
@@ -153,5 +157,8 @@ def load_file(path: Path | str, fmt: Format | str | None = None, **options: Any)
     check_upload(path, options.pop("max_bytes", None))
     chosen = Format(fmt) if fmt else detect_format(path)
     result = _loaders()[chosen].load(path, **options)
+    # Counts no place could have (a population of 10 billion) and delivered convoys in the future
+    # become rejected rows here, once, whatever the loader.
+    reject_implausible(result)
     result.check_accounting()
     return result

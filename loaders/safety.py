@@ -96,7 +96,10 @@ def max_upload_bytes(max_bytes: int | None = None) -> int | None:
 
 
 def _mb(size: int) -> str:
-    return f"{size / MB:,.1f}".removesuffix(".0")
+    """'50 MB', '100.4 MB', '977 KB' (small limits are set in tests and on test servers)."""
+    if size < MB // 10:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
 
 
 def check_size(path: Path, max_bytes: int | None = None) -> None:
@@ -106,7 +109,7 @@ def check_size(path: Path, max_bytes: int | None = None) -> None:
     if limit is not None and size > limit:
         raise LoadError(
             path.name,
-            f"is {_mb(size)} MB, over the {_mb(limit)} MB limit for one file; split it (by year or "
+            f"is {_mb(size)}, over the {_mb(limit)} limit for one file; split it (by year or "
             f"country) into smaller files, or ask an administrator to raise {MAX_UPLOAD_ENV}",
         )
 
@@ -157,13 +160,13 @@ def _check_directory(
         if info.file_size > RATIO_FLOOR and ratio > max_ratio:
             raise LoadError(
                 file, f"has a part ({info.filename}) compressed {ratio:,.0f}:1 that would unpack to "
-                f"{_mb(info.file_size)} MB; real workbooks compress less than {max_ratio:,.0f}:1, so it is "
+                f"{_mb(info.file_size)}; real workbooks compress less than {max_ratio:,.0f}:1, so it is "
                 "refused as a zip bomb",
             )  # fmt: skip
         total += info.file_size
     if total > max_uncompressed:
         raise LoadError(
-            file, f"would unpack to {_mb(total)} MB, over the {_mb(max_uncompressed)} MB limit; split it into "
+            file, f"would unpack to {_mb(total)}, over the {_mb(max_uncompressed)} limit; split it into "
             "smaller workbooks",
         )  # fmt: skip
 
@@ -323,16 +326,16 @@ def _future_reason(record: FactRecord, today: dt.date) -> tuple[str, str] | None
     """A fact that says something already happened cannot be dated after tomorrow (time zones)."""
     if record.kind == FactKind.CONVOY and record.outcome in _FUTURE_OUTCOMES:
         return None  # a planned or postponed convoy may well be dated next week
-    latest = today + dt.timedelta(days=1)
-    for name in ("period_end", "date"):
-        value = record.period_end if name == "period_end" else record.date.value
-        if value is not None and value > latest:
-            what = "a planned or postponed convoy" if record.kind == FactKind.CONVOY else "a report"
-            return (
-                name,
-                f"{value.isoformat()} is in the future (today is {today.isoformat()}); only {what} may be dated ahead: check the year",
-            )
-    return None
+    # Tolls name their period's end; convoys and observations their date (period_end mirrors it).
+    name = "period_end" if record.kind == FactKind.TOLL else "date"
+    value = record.period_end if name == "period_end" else record.date.value
+    if value is None or value <= today + dt.timedelta(days=1):
+        return None
+    what = "a planned or postponed convoy" if record.kind == FactKind.CONVOY else "no report"
+    return (
+        name,
+        f"{value.isoformat()} is in the future (today is {today.isoformat()}); {what} may be dated ahead: check the year",
+    )
 
 
 def implausible(record: FactRecord, today: dt.date | None = None) -> list[tuple[str, str]]:

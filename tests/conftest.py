@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from db.auth import Actor
 from db.engine import dispose_all
 from db.migrate import forget
 
@@ -24,6 +25,10 @@ FIXTURES = ROOT / "tests" / "fixtures" / "inputs"
 SHARED_DATA = Path(os.environ.get("ACCESS_MONITOR_SHARED", ROOT.parent / "shared")) / "data"
 PG_SERVER = os.environ.get("ACCESS_MONITOR_TEST_PG")
 _created: list[str] = []  # PostgreSQL test databases, dropped when the session ends
+# Who acts in tests that are not about roles (write_import, review, merge and export take an actor).
+EDITOR = Actor("tester", "editor")
+VIEWER = Actor("viewer", "viewer")
+ADMIN = Actor("admin", "admin")
 
 
 def on_postgres() -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from db.auth import Actor
 from db.documents import pending_facts
 from db.queries import Scope, week_headline
 from db.review import confirm_fact
@@ -26,7 +27,7 @@ def test_s00_report_to_overview(store_url: str) -> None:
         pytest.skip(f"sample reports not found in {SAMPLES}")
     result = load_file(report)
     assert result.format == Format.REPORT and result.published == dt.date(2018, 3, 10)
-    summary = write_import(result, user="analyst")
+    summary = write_import(result, actor=Actor("analyst", "editor"))
     assert summary.added == 3 and summary.rejected == 0
 
     # Extracted facts wait for review: nothing counts yet, everything counts when asked.
@@ -36,7 +37,7 @@ def test_s00_report_to_overview(store_url: str) -> None:
     assert week_headline(W10, Scope(include_pending=True), url=store_url)["convoys"] == 1
 
     for fact_id in pending["id"]:
-        assert confirm_fact(int(fact_id), user="analyst", url=store_url)
+        assert confirm_fact(int(fact_id), actor=Actor("analyst", "editor"), url=store_url)
     headline = week_headline(W10, url=store_url)
     assert (headline["convoys"], headline["attacked"], headline["trucks"], headline["people_served"]) == (
         1,
@@ -48,5 +49,5 @@ def test_s00_report_to_overview(store_url: str) -> None:
     # 940-1,000 killed over 24 Feb - 9 Mar (14 days) is spread evenly: 5 of those days fall in W10.
     assert (headline["killed_low"], headline["killed_high"]) == (round(940 * 5 / 14), round(1000 * 5 / 14))
 
-    again = write_import(load_file(report), user="analyst")
+    again = write_import(load_file(report), actor=Actor("analyst", "editor"))
     assert again.status == "already imported" and again.added == 0

@@ -24,7 +24,9 @@ if span is None:
             "data, `python -m cli ingest FILE` your own files) to see them here.")  # fmt: skip
     st.stop()
 
-filters = sidebar_filters(span, data.latest_activity(), data.filter_places(), data.filter_organisations())
+filters = sidebar_filters(
+    span, data.latest_activity(), data.filter_places(), data.filter_organisations(), data.pending_allowed()
+)
 sel = filters.selection()
 st.caption(filters.describe())
 if filters.include_pending:

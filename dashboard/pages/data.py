@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.session import may
 from loaders.layouts import Layout, layouts
 
 IMPORT_COLUMNS = {
@@ -83,7 +84,10 @@ def show_unverified_places() -> None:
     )
     shown = places.rename(columns={"id": "place id", "facts": "facts", "first_seen_in": "first seen in"})
     st.dataframe(shown, hide_index=True, width="stretch")
-    show_merge_form(places)
+    if may("merge"):
+        show_merge_form(places)
+    else:
+        st.caption("Merging places needs the editor role.")
 
 
 def place_label(row: pd.Series) -> str:
@@ -111,7 +115,7 @@ def show_merge_form(places: pd.DataFrame) -> None:
         from db.curation import CurationError
 
         try:
-            moved = data.merge_place(int(source), int(target), user="dashboard")
+            moved = data.merge_place(int(source), int(target))
         except CurationError as exc:
             st.error(f"Not merged: {exc}")
             return

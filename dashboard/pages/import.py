@@ -9,6 +9,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import data
 from dashboard.data import UploadOutcome
+from dashboard.session import require_actor
+from db.auth import Actor
 
 DATE_ORDERS = {"": "detect from the file", "dmy": "day first (31/12/2018)", "mdy": "month first (12/31/2018)"}
 COUNTS = [
@@ -80,7 +82,7 @@ def show_outcome(outcome: UploadOutcome) -> None:
     )  # fmt: skip
 
 
-def run_import(upload: UploadedFile, options: dict[str, object], user: str) -> UploadOutcome:
+def run_import(upload: UploadedFile, options: dict[str, object], actor: Actor) -> UploadOutcome:
     bar = st.progress(0.0, text=f"Reading {upload.name} …")
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -90,41 +92,39 @@ def run_import(upload: UploadedFile, options: dict[str, object], user: str) -> U
         bar.progress(min(value, 1.0), text=f"{stage.capitalize()} {upload.name}: {done:,} of {total:,} rows")
 
     try:
-        outcome = data.import_upload(upload.name, upload.getvalue(), options, user, progress)
+        outcome = data.import_upload(upload.name, upload.getvalue(), options, actor, progress)
     finally:
         bar.empty()
     return outcome
 
 
 st.title("Import")
+actor = require_actor()
+if not actor.may("import"):
+    st.info(f"Importing files needs the editor role; {actor.name} is a {actor.role}. Ask an admin.")
+    st.stop()
 limit = data.max_upload_mb()
-with st.sidebar:
-    user = st.text_input(
-        "Importing as", value=data.default_user(), key="import_user",
-        help="Recorded with the import and on every fact it stores.",
-    )  # fmt: skip
 
 st.caption(
     "Upload a convoy, besieged-population or toll table (CSV or XLSX; templates on the Data page), an HXL file, "
     "an ACLED export, an AWSD or Insecurity Insight incident file, daily casualty JSON, or an OCHA COD gazetteer "
     f"(p-code table or GeoJSON){', or a report' if data.reports_accepted() else ''}. "
-    f"Up to {limit} MB per file. The same file imported twice adds nothing."
+    f"Up to {limit} MB per file. The same file imported twice adds nothing. Imported as {actor.name}: "
+    "recorded with the import and on every fact it stores."
 )
 upload = st.file_uploader(
     "File to import", type=data.upload_types(), key="import_file", max_upload_size=limit
 )
 options = options_form()
-if st.button("Import", type="primary", key="import_submit", disabled=upload is None):
-    if not user.strip():
-        st.warning("Say who is importing (sidebar) first.")
-    elif upload is not None:
-        try:
-            st.session_state["import_outcome"] = run_import(upload, options, user.strip())
-        except Exception as exc:  # a loader or writer bug: nothing was stored (one transaction)
-            st.session_state.pop("import_outcome", None)
-            st.error(
-                f"The import failed and nothing was stored: {exc}. Please report this file to the maintainers."
-            )
+clicked = st.button("Import", type="primary", key="import_submit", disabled=upload is None)
+if clicked and upload is not None:
+    try:
+        st.session_state["import_outcome"] = run_import(upload, options, actor)
+    except Exception as exc:  # a loader or writer bug: nothing was stored (one transaction)
+        st.session_state.pop("import_outcome", None)
+        st.error(
+            f"The import failed and nothing was stored: {exc}. Please report this file to the maintainers."
+        )
 outcome = st.session_state.get("import_outcome")
 if isinstance(outcome, UploadOutcome):
     show_outcome(outcome)

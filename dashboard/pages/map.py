@@ -119,7 +119,7 @@ with st.sidebar:
             "Size circles by", list(SIZE_BY), format_func=lambda s: SIZE_BY[s], key="map_size_by", horizontal=True,
             help="Sources disagree: a place's figure is a range from the lowest to the highest source.",
         )  # fmt: skip
-    include_pending = st.checkbox(
+    include_pending = data.pending_allowed() and st.checkbox(
         "include pending (unreviewed) facts", key="map_include_pending",
         help="Facts extracted from reports wait for a reviewer; tick to count them already.",
     )  # fmt: skip

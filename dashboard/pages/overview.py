@@ -33,7 +33,9 @@ if span is None:
     st.caption(f"Store: {data.store_label()}")
     st.stop()
 
-filters = sidebar_filters(span, data.latest_activity(), data.filter_places(), data.filter_organisations())
+filters = sidebar_filters(
+    span, data.latest_activity(), data.filter_places(), data.filter_organisations(), data.pending_allowed()
+)
 first, last = max(span[0], filters.start), min(span[1], filters.end)
 if first > last:
     st.info(f"{filters.describe()} The store holds facts from {span[0]} to {span[1]}: widen the dates.")

@@ -9,8 +9,10 @@ import streamlit.components.v1 as components
 
 from dashboard import data
 from dashboard.filters import place_label, week_label, week_options
-from dashboard.report.files import FORMATS, MIME, export, file_name
+from dashboard.report.files import FORMATS, MIME, file_name, record_export, render
 from dashboard.report.model import DEFAULT_THRESHOLD, VARIANTS, ReportOptions, WeeklyReport, build_report
+from dashboard.session import require_actor
+from db.auth import Actor, report_action
 from loaders.normalise.dates import week_start
 
 LABELS = {"pdf": "PDF", "xlsx": "Excel (XLSX)", "html": "HTML (opens offline)", "csv": "CSV tables (zip)",
@@ -19,17 +21,25 @@ VARIANT_HELP = ("Public: confirmed facts only, coordinates of the admin-2 area, 
                 "threshold shown as '<5'. Internal: everything, pending facts included and marked.")  # fmt: skip
 
 
+# The actor is part of both cache keys: build_report checks its role for the variant, and a report
+# cached for an editor is never served to a viewer.
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False)
-def _report(key: data.StoreKey, options: ReportOptions) -> WeeklyReport:
-    return build_report(options, key[0])
+def _report(key: data.StoreKey, options: ReportOptions, actor: Actor) -> WeeklyReport:
+    return build_report(options, key[0], actor=actor)
 
 
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=20)
-def _file(key: data.StoreKey, options: ReportOptions, fmt: str) -> bytes:
-    return export(_report(key, options), fmt)
+def _file(key: data.StoreKey, options: ReportOptions, fmt: str, actor: Actor) -> bytes:
+    return render(_report(key, options, actor), fmt)
+
+
+def _downloaded(report: WeeklyReport, fmt: str, actor: Actor, url: str) -> None:
+    """Download callback: the export's audit line (db.auth checks the role again)."""
+    record_export(report, fmt, actor=actor, url=url)
 
 
 st.title("Weekly report")
+actor = require_actor()
 span = data.data_range()
 if span is None:
     st.info("The store holds no facts yet: load data first (`python -m cli demo` loads the demo dataset).")
@@ -45,7 +55,10 @@ place = middle.selectbox(
     "Place", list(places), format_func=lambda i: place_label(places[i]), index=None, placeholder="every place",
     key="report_place", help="A place includes every place inside it.",
 )  # fmt: skip
-variant = right.radio("Variant", VARIANTS, horizontal=True, key="report_variant", help=VARIANT_HELP)
+allowed = [v for v in VARIANTS if actor.may(report_action(v))]
+variant = right.radio("Variant", allowed, horizontal=True, key="report_variant", help=VARIANT_HELP)
+if len(allowed) < len(VARIANTS):
+    right.caption("The internal variant needs the editor role.")
 with st.expander("Title, label and suppression"):
     title = st.text_input("Title", key="report_title", placeholder="Access Monitor weekly report – WEEK")
     classification = st.text_input("Classification label", key="report_classification",
@@ -59,7 +72,7 @@ options = ReportOptions(
 )  # fmt: skip
 key = data.store_key()
 with st.spinner("Assembling the report…"):
-    report = _report(key, options)
+    report = _report(key, options, actor)
 st.caption(report.scope)
 if not report.has_data:
     st.warning(f"No convoy, besieged-population or toll fact is dated in {week_label(week)}: the report "
@@ -77,10 +90,11 @@ for column, fmt in zip(columns, FORMATS, strict=True):
             st.rerun()
         continue
     with st.spinner(f"Building {LABELS[fmt]}…"):
-        payload = _file(key, options, fmt)
+        payload = _file(key, options, fmt, actor)
     column.download_button(
-        LABELS[fmt], payload, file_name=file_name(report, fmt), mime=MIME[fmt], key=f"report_download_{fmt}"
-    )
+        LABELS[fmt], payload, file_name=file_name(report, fmt), mime=MIME[fmt], key=f"report_download_{fmt}",
+        on_click=_downloaded, args=(report, fmt, actor, key[0]),
+    )  # fmt: skip
 
 st.subheader("Preview")
-components.html(_file(key, options, "html").decode("utf-8"), height=900, scrolling=True)
+components.html(_file(key, options, "html", actor).decode("utf-8"), height=900, scrolling=True)

@@ -3,7 +3,6 @@ document, then confirms, edits or rejects it. Every change is recorded with who 
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import pandas as pd
@@ -11,6 +10,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.highlight import KIND_LABELS, highlight_html, legend_html, paragraph_window, spans_from_records
+from dashboard.session import require_actor
+from db.auth import PermissionDenied
 from db.review import FIELDS_BY_KIND, OUTCOMES, QUALIFIERS, SIEGE_STATUSES, ReviewError
 
 FLASH = "review_flash"
@@ -21,13 +22,6 @@ LABELS = {
     "besieging_party": "Besieging party", "organisations": "Organisations (separate with ;)",
     "sources": "Sources (separate with ;)",
 }  # fmt: skip
-
-
-def default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "analyst"
 
 
 def field_label(name: str) -> str:
@@ -72,11 +66,10 @@ def _move_to(next_id: int | None) -> None:
 
 def _act(fact_id: int, action: str, next_id: int | None) -> None:
     """Button callback: runs before the rerun, so it may move the fact selector."""
-    user = st.session_state.get("review_user", "")
     reason = st.session_state.get(f"review_reason_{fact_id}") if action == "reject" else None
     try:
-        changed = data.review_fact(fact_id, action, user, reason)
-    except ReviewError as exc:
+        changed = data.review_fact(fact_id, action, reason)
+    except (ReviewError, PermissionDenied) as exc:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not changed: {exc}")
         return
     done = {"confirm": "confirmed", "reject": "rejected"}[action]
@@ -88,11 +81,10 @@ def _act(fact_id: int, action: str, next_id: int | None) -> None:
 
 
 def _save(fact_id: int, kind: str, confirm: bool, next_id: int | None) -> None:
-    user = st.session_state.get("review_user", "")
     changes = {f: st.session_state.get(f"review_edit_{f}_{fact_id}") for f in FIELDS_BY_KIND[kind]}
     try:
-        changed = data.edit_fact(fact_id, changes, user, confirm=confirm)
-    except ReviewError as exc:
+        changed = data.edit_fact(fact_id, changes, confirm=confirm)
+    except (ReviewError, PermissionDenied) as exc:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not saved: {exc}")
         return
     names = ", ".join(changed) or "nothing changed"
@@ -191,11 +183,11 @@ def show_history(fact_id: int) -> None:
 
 
 st.title("Review")
-with st.sidebar:
-    st.text_input(
-        "Reviewer", value=default_user(), key="review_user",
-        help="Your name is recorded with every confirmation, rejection and edit.",
-    )  # fmt: skip
+actor = require_actor()
+if not actor.may("review"):
+    st.info(f"Reviewing facts needs the editor role; {actor.name} is a {actor.role}. Ask an admin.")
+    st.stop()
+st.caption(f"Reviewing as {actor.name}: recorded with every confirmation, rejection and edit.")
 
 everything = data.pending_facts()
 show_flash()

@@ -1,5 +1,11 @@
 """Every export format of the weekly report under one name, for the command line and the page:
-format -> file name(s) and bytes."""
+format -> file name(s) and bytes.
+
+``render`` only draws a report already built (``build_report`` checked who asked for it). The
+export entry points check the actor's role for the variant again and leave one audit line:
+``export_files`` (the command line) and ``record_export`` (the page's download button, whose bytes
+Streamlit prepares before anyone clicks).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import re
 from collections.abc import Callable
 
 from dashboard.report.model import WeeklyReport
+from db.auth import Actor, audit, report_action, require
+from db.migrate import upgrade
 
 FORMATS = ("pdf", "xlsx", "html", "csv", "hxl")
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -42,21 +50,40 @@ def file_name(report: WeeklyReport, fmt: str) -> str:
     return stem(report) + suffix
 
 
-def export(report: WeeklyReport, fmt: str) -> bytes:
-    """One format as bytes (csv and hxl: a zip)."""
+def render(report: WeeklyReport, fmt: str) -> bytes:
+    """One format as bytes (csv and hxl: a zip). Not audited: see ``export_files``, ``record_export``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}': choose from {', '.join(FORMATS)}")
     return _builders()[fmt](report)
 
 
-def export_files(report: WeeklyReport, fmt: str) -> dict[str, bytes]:
+def export_files(report: WeeklyReport, fmt: str, *, actor: Actor, url: str | None = None) -> dict[str, bytes]:
     """File name -> bytes for the command line: the HXL tables as separate CSV files (ready to upload
-    to HDX one by one), every other format as one file."""
+    to HDX one by one), every other format as one file. Checks ``actor`` may export the variant and
+    audits the export (one line) in the store at ``url``."""
+    require(actor, report_action(report.options.variant))
     if fmt == "hxl":
         from dashboard.report.hxl import hxl_files
 
-        return {
+        files = {
             f"{stem(report)}-{name.removesuffix('.csv')}.hxl.csv": data
             for name, data in hxl_files(report).items()
         }
-    return {file_name(report, fmt): export(report, fmt)}
+    else:
+        files = {file_name(report, fmt): render(report, fmt)}
+    _audit(report, fmt, actor, url, list(files))
+    return files
+
+
+def record_export(report: WeeklyReport, fmt: str, *, actor: Actor, url: str | None = None) -> None:
+    """Check and audit a download of ``fmt`` (the page renders the bytes beforehand, cached)."""
+    require(actor, report_action(report.options.variant))
+    _audit(report, fmt, actor, url, [file_name(report, fmt)])
+
+
+def _audit(report: WeeklyReport, fmt: str, actor: Actor, url: str | None, files: list[str]) -> None:
+    o = report.options
+    details = {"variant": o.variant, "format": fmt, "week": report.iso_week, "place_id": o.place_id,
+               "place": o.place_name, "files": files}  # fmt: skip
+    with upgrade(url).begin() as conn:
+        audit(conn, actor, "export", stem(report), details)

@@ -3,6 +3,8 @@ assembled from db.trends into plain dataclasses and DataFrames that every format
 
 The *public* variant is made here, once, so no format can forget it: pending facts left out,
 coordinates moved to the admin-2 area, people counts below the threshold replaced by '<5'.
+``build_report`` checks the actor first: the public variant is open to every role, the internal
+one (pending facts, exact coordinates) needs an editor (db.auth).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import plotly.graph_objects as go
 
 from dashboard import charts
 from dashboard.filters import iso_week, week_label
-from dashboard.report import lookups
 from dashboard.report.sources import combination_notes, sources_appendix
-from db import analytics, queries, rules, trends
+from db import analytics, lookups, queries, rules, trends
+from db.auth import Actor, report_action, require
 from db.trends import Selection
 from loaders.normalise.dates import week_start
 from loaders.normalise.text import fold
@@ -313,9 +315,11 @@ def _scope(options: ReportOptions) -> str:
 
 
 def build_report(
-    options: ReportOptions, url: str | None = None, generated: dt.datetime | None = None
+    options: ReportOptions, url: str | None = None, generated: dt.datetime | None = None, *, actor: Actor
 ) -> WeeklyReport:
-    """Assemble the report of ``options.week`` from the store at ``url`` (default: DATABASE_URL)."""
+    """Assemble the report of ``options.week`` from the store at ``url`` (default: DATABASE_URL) for
+    ``actor``; raises db.auth.PermissionDenied when their role may not see ``options.variant``."""
+    require(actor, report_action(options.variant))
     options = replace(options, week=week_start(options.week))
     span = queries.data_range(url)
     first = week_start(span[0]) if span else options.week

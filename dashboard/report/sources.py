@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.report import lookups
+from db import lookups
 from db.documents import imports_with_counts
 
 SOURCE_COLUMNS = ["import_id", "file_name", "title", "publisher", "published", "format", "imported_at",

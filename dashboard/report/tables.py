@@ -10,12 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.cells import defuse
 from dashboard.filters import iso_week
 from dashboard.report.model import WeeklyReport
 from db.rules import OUTCOMES
-
-# Spreadsheet programs run a cell that starts with one of these as a formula ("CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 LOCATION = [("admin1", "Admin 1"), ("admin2", "Admin 2"), ("place", "Place"), ("pcode", "P-code"),
             ("lat", "Latitude"), ("lon", "Longitude")]  # fmt: skip
@@ -61,8 +59,8 @@ def plain(value: Any) -> Any:
 
 
 def formula_safe(value: Any) -> Any:
-    """Text that starts like a formula gets a leading apostrophe (CSV cells); anything else unchanged."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    """Text that would run as a spreadsheet formula, defused (dashboard.cells)."""
+    return defuse(value)
 
 
 def _table(frame: pd.DataFrame, name: str) -> pd.DataFrame:

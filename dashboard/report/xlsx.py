@@ -19,8 +19,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.cells import FORMULA_START
 from dashboard.report.model import WeeklyReport
-from dashboard.report.tables import FORMULA_START, about, export_tables, plain
+from dashboard.report.tables import about, export_tables, plain
 
 MAX_WIDTH = 60
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")

@@ -20,6 +20,9 @@ _BOMS: list[tuple[bytes, str]] = [
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 ]
+# A notes cell may be long; the csv module's default cap (128 KiB a field) would raise mid-file.
+# The upload size limit (loaders.safety) bounds memory instead.
+csv.field_size_limit(1 << 30)
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
@@ -48,6 +51,10 @@ def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[s
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    from loaders.safety import mixed_encoding  # here: safety imports this module's neighbours
+
+    if reason := mixed_encoding(data):
+        raise LoadError(file, reason)
     return _decode_legacy(data, file, utf8_error)
 
 

@@ -13,8 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from loaders.reports.dates import DateMention, date_spans, find_dates
+from loaders.reports.geonames import (
+    GeoMatch,
+    country_votes,
+    find_runs,
+    geo_index,
+    lowercase_vocabulary,
+    with_geonames,
+)
 from loaders.reports.numbers import Num, find_numbers
 from loaders.reports.orgs import OrgMention, org_matcher
+from loaders.reports.parties import besieging_party
 from loaders.reports.places import PlaceMatcher, PlaceMention, unknown_lexicon, unknown_places
 from loaders.reports.sentences import Segment
 from loaders.reports.vocab import vocab
@@ -47,11 +56,6 @@ _KINDS = {
     "neighbourhood": {"area"}, "neighbourhoods": {"area"}, "neighborhood": {"area"}, "neighborhoods": {"area"},
     "locality": {"town", "district"}, "municipality": {"town", "district"},
 }  # fmt: skip
-_PARTY = [
-    re.compile(r"(?:besieged|encircled|surrounded|blockaded|cut off|besieging|under siege)(?:[^.;]{0,60}?) by ((?:the )?[^,.;()]+(?:\([^)]*\))?[^,.;]*?)(?=\s+(?:since|for|as|from|in|on|during)\b|[,.;]|$)", re.I),
-    re.compile(r"(?:which|that|where) ((?:the )?[^,;]+?) (?:have|has|had)(?: been)? (?:encircled|surrounded|besieged|blockaded|cut off)", re.I),
-    re.compile(r"^((?:the )?[A-Z][^,;]{2,60}?) (?:have|has|had)(?: been)? (?:encircled|surrounded|besieged|blockaded)", re.I),
-]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -195,6 +199,8 @@ def analyse(
     sents: list[Sent] = []
     body = "\n".join(text[seg.start : seg.end] for seg in segments if not seg.heading)
     lexicon = unknown_lexicon(body, places)
+    lowercase = lowercase_vocabulary(body)
+    geo: list[list[GeoMatch]] = []
     for idx, seg in enumerate(segments):
         s_text = text[seg.start : seg.end]
         dates = _year_from_neighbours(find_dates(s_text, published))
@@ -208,11 +214,23 @@ def analyse(
             k for k in found if not any(u.start <= k.start and k.end <= u.end for u in unknown)
         ] + unknown
         found.sort(key=lambda p: p.start)
+        taken = masked + [(p.start, p.end) for p in found]
+        geo.append(
+            [GeoMatch(u.start, u.end, u.text, c) for u in unknown if (c := geo_index().lookup(u.text))]
+            + find_runs(s_text, taken, lowercase, seg.heading)
+        )
         nums = find_numbers(s_text, [*date_spans(dates), (0, dateline)])
-        sent = Sent(idx, seg.start, seg.end, seg.para, s_text, seg.heading, dates, nums, found, orgs)
-        sent.landmarks = {p.start for p in found if LANDMARK.search(s_text[max(0, p.start - 30) : p.start])}
-        sent.described = {p.start: _described(s_text, p) for p in found}
-        sents.append(sent)
+        sents.append(Sent(idx, seg.start, seg.end, seg.para, s_text, seg.heading, dates, nums, found, orgs))
+    votes = country_votes(
+        [m for ms in geo for m in ms], Counter(p.country for s in sents for p in s.places if p.country)
+    )
+    for sent, matches in zip(sents, geo, strict=True):
+        if matches:
+            sent.places = with_geonames(sent.places, matches, votes)
+        sent.landmarks = {
+            p.start for p in sent.places if LANDMARK.search(sent.text[max(0, p.start - 30) : p.start])
+        }
+        sent.described = {p.start: _described(sent.text, p) for p in sent.places}
     doc = DocContext(text, published, publisher, sents)
     doc.country = _main_country(sents)
     for sent in sents:
@@ -331,7 +349,8 @@ def _recent(
     'the district') wins over a nearer one of the same kind."""
     earlier = _earlier_places(doc, sent, before)
     singular = word[:-1] if word.endswith("s") else word
-    named = [p for p, described in earlier if singular and described.startswith(singular[:5])]
+    # only among the nearest few: 'the city' is not a city named three paragraphs up
+    named = [p for p, described in earlier[:4] if singular and described.startswith(singular[:5])]
     found: list[PlaceMention] = []
     for p in [*named, *(p for p, _ in earlier)]:
         if p.kind_word() in kinds and all(p.name != f.name for f in found):
@@ -366,17 +385,3 @@ def _mark_siege(doc: DocContext, sent: Sent) -> None:
             )
         elif old.party is None and party:
             old.party = party
-
-
-def besieging_party(text: str) -> str | None:
-    """Who besieges: 'besieged by non-State armed groups', 'which Russian forces have encircled'."""
-    for pattern in _PARTY:
-        m = pattern.search(text)
-        if m:
-            party = re.sub(r"^(?:the )", "", m.group(1).strip(), flags=re.I)
-            party = re.sub(r"\s+", " ", party)
-            if 2 < len(party) < 80 and not re.match(
-                r"^(?:it|they|them|fighting|shelling|the fighting)\b", party, re.I
-            ):
-                return party
-    return None

@@ -11,19 +11,28 @@ from __future__ import annotations
 
 import re
 
-from loaders.reports.analysis import DocContext, Sent, besieging_party
+from loaders.reports.analysis import DocContext, Sent
 from loaders.reports.drafts import Draft, choose_place, usable
 from loaders.reports.mentions import clause_of, noun_of
 from loaders.reports.numbers import Num
+from loaders.reports.parties import besieging_party
 from loaders.reports.places import PlaceMention
 from loaders.reports.sources import sources_near
 from loaders.reports.vocab import vocab
 
 _SUBCLAUSE_END = re.compile(
     r",\s+(?:and|but|while|so|as|out of|compared|against|up from|down from)\b|;|\.\s|\.$"
+    r"|,\s+(?=(?:some|about|around|nearly|almost|roughly|an estimated|more than)?\s*\d)"  # ', about 200,000 are ...'
 )
 _NOUN_BEFORE = re.compile(
     r"\b(?:people|population|residents|civilians|inhabitants|families)\b[^.;]{0,40}:\s*$", re.I
+)
+
+
+# 'about 200,000 are besieged by ISIL in Deir ez-Zor': people understood from the sentence before.
+_BARE_VERB = re.compile(
+    r"^\s+(?:people\s+)?(?:are|were|remain|still live|live)\s+(?:still\s+)?(?:besieged|trapped|encircled)\b",
+    re.I,
 )
 
 
@@ -51,7 +60,12 @@ def sentence_besieged(doc: DocContext, sent: Sent, last_sources: list[str]) -> l
     for num in sent.nums:
         noun = noun_of(sent, num)
         counted = noun.kind in {"person", "family"} and not noun.partitive and not noun.of_them
-        if not counted and not (noun.kind is None and _NOUN_BEFORE.search(sent.text[: num.start])):
+        bare = noun.kind is None and not noun.of_them and bool(_BARE_VERB.match(sent.text[num.end :]))
+        if (
+            not counted
+            and not bare
+            and not (noun.kind is None and _NOUN_BEFORE.search(sent.text[: num.start]))
+        ):
             continue
         start, end = _window(sent, num)
         window = sent.text[start:end]
@@ -115,6 +129,13 @@ def _place(doc: DocContext, sent: Sent, num: Num, start: int, end: int):  # type
             candidates = usable(context, doc.sents[j].text)
             place, parts = choose_place(candidates, doc.sents[j].text)
     if place is None:
+        countries = [
+            p for p in sent.places if p.place and p.place.place_type == "country" and start <= p.start < end
+        ]
+        if countries and _status(
+            sent.text[start:end]
+        ):  # '400,000 people in 15 besieged locations across Syria'
+            return countries[0], [countries[0].name], None
         return None, [], None
     mark = _mark(doc, place, candidates)
     return place, parts, mark

@@ -7,6 +7,7 @@ aid convoys. Table rows are read in ``convoy_tables``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import pairwise
 
 from loaders.records import EMPTY, Quantity
@@ -22,9 +23,10 @@ from loaders.reports.vocab import vocab
 
 _RATE = re.compile(r"^\s*(?:\w+\s+)?(?:a|per|each|every)\s+(?:day|week|month)\b|^\s*\w*\s*daily\b", re.I)
 _COREF = re.compile(
-    r"\b(?:the|this|its|their)\s+(?:\.\.\.|…)?\s*(?:[\w-]+\s+){0,2}?(?:convoy|column|trucks|lorries|delivery|shipment)\b",
+    r"\b(?:the|this|its|their)\s+(?:\.\.\.|…)?\s*(?:[\w-]+\s+){0,2}?(?:convoy|column|trucks|lorries|delivery|shipment|drops|airdrops)\b",
     re.I,
 )
+_REMAINING = re.compile(r"\b(?:the )?(?:remaining|other|rest of the)\s*$", re.I)
 _PRONOUN_START = re.compile(r"^\s*(?:It|They)\b")
 _SERVE = re.compile(
     r"\b(?:for|to|reach|reaching|reached|serve|serving|feed|feeding|assist|assisting|benefit|benefiting|benefitting|support|supporting)\s+(?:\w+\s+){0,1}$",
@@ -39,7 +41,14 @@ _DEST = re.compile(
 )
 _WEAK = re.compile(r"(?:\b(?:in|at|near|around|outside)\s+(?:the\s+)?(?:[\w-]+\s+){0,3})$", re.I)
 _ORIGIN = re.compile(
-    r"\b(?:from|left|leaving|departed|return(?:ed|ing)? to|back to|out of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    r"\b(?:from|left|leave|leaving|depart|departed|departing|return(?:ed|ing)? to|back to|out of|"
+    r"loaded (?:in|at)|dispatched from)\s+(?:the\s+)?(?:(?!(?:to|for|towards|into|via)\b)[\w-]+\s+){0,2}$",
+    re.I,
+)
+# 'held for eleven days at Lere', 'stuck in Mellit', 'turned back at Guit': where it stopped.
+_STOP = re.compile(
+    r"\b(?:held|stuck|stopped|blocked|waited|waiting|turned (?:back|away)|detained|halted|kept)\b"
+    r"[^.;,]{0,25}?\b(?:at|in)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
     re.I,
 )
 _ROUTE = re.compile(r"\b(?:via|through|along)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
@@ -64,6 +73,9 @@ def _truck_nums(sent: Sent) -> list[tuple[Num, bool]]:
     return out
 
 
+_NEGATED = re.compile(r"\b(?:no|not a single|not one)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def _cue_nouns(sent: Sent) -> list[re.Match[str]]:
     v = vocab()
     out = []
@@ -71,8 +83,13 @@ def _cue_nouns(sent: Sent) -> list[re.Match[str]]:
         near = sent.text[max(0, m.start() - 25) : m.end() + 25]
         if v.convoy_exclude.search(near):
             continue
+        if _NEGATED.search(sent.text[max(0, m.start() - 30) : m.start()]):
+            continue  # 'No humanitarian convoy reached the town in August': nothing moved
         out.append(m)
-    return out
+    out += list(v.convoy_verbs.finditer(sent.text))
+    if any(o.kind in OPERATOR_KINDS for o in sent.orgs):
+        out += list(v.distribution_verbs.finditer(sent.text))
+    return sorted(out, key=lambda m: m.start())
 
 
 def sentence_convoys(doc: DocContext, sent: Sent, previous_had_convoy: bool) -> list[Draft]:
@@ -107,7 +124,7 @@ def sentence_convoys(doc: DocContext, sent: Sent, previous_had_convoy: bool) -> 
     numbers: list[Num | None] = [*distinct] or [None]
     for k, ((a, b), num) in enumerate(zip(scopes, numbers, strict=False)):
         draft = _mention(doc, sent, a, b, num, nouns, first=k == 0)
-        draft.coref = (
+        draft.coref = draft.coref or (
             (coref or bool(pronoun))
             and not draft.new
             and (num is None or _COREF.search(sent.text[a:b]) is not None)
@@ -141,8 +158,25 @@ def _scopes(text: str, counts: list[Num], anchor: int) -> list[tuple[int, int]]:
     return list(pairwise(bounds))
 
 
+# 'is expected to arrive', 'will try to enter': not (yet) an arrival or a movement under way.
+_FUTURE = re.compile(
+    r"\b(?:due to|expected to|will|would|shall|to be|plans? to|planned to|scheduled to|is to|are to|ready to|"
+    r"try to|trying to|set to|about to|intends? to|intended to|hopes? to|aims? to|in order to|so as to|"
+    r"cannot|can't|could not|couldn't|unable to|not yet)\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
+_MAY_BE_FUTURE = {"delivered", "underway", "attacked", "blocked"}
+
+
 def _outcomes(text: str) -> list[str]:
-    return [name for name, pattern in vocab().outcomes if pattern.search(text)]
+    out = []
+    for name, pattern in vocab().outcomes:
+        hits = list(pattern.finditer(text))
+        if name in _MAY_BE_FUTURE:
+            hits = [m for m in hits if not _FUTURE.search(text[max(0, m.start() - 40) : m.start()])]
+        if hits:
+            out.append(name)
+    return out
 
 
 def _mention(
@@ -168,7 +202,9 @@ def _mention(
     )
     if any(m.group().lower().startswith("distribution") for m in in_scope) or "distribut" in scope.lower():
         draft.mode = "distribution" if num is None else "road"
-    if re.search(r"\bair ?drops?\b|\bairdropped\b|\bparachut", scope, re.I):
+    if re.search(r"\bair ?drops?\b|\bairdropped\b|\bparachut", scope, re.I) or vocab().convoy_verbs.search(
+        scope
+    ):
         draft.mode = "airdrop"
     draft.people_served = _people(sent, a, b)
     draft.organisations = _operators(doc, sent, a, b, first)
@@ -178,13 +214,44 @@ def _mention(
     _places(doc, sent, a, b, draft)
     dates = [d for d in sent.dates if a <= d.start < b and (d.first or d.text)]
     draft.date = dates[0] if dates else event_date(sent)
+    if (draft.date is None or draft.date.first is None) and not _PRESENT.search(scope):
+        context = doc.context_date(sent.idx)  # 'Thu 08/02: our distrib.' then 'Bulengo site - 6 trks'
+        if context is not None and context.is_day and not re.match(r"(?i)today|tonight|this ", context.text):
+            draft.date, draft.date_basis = context, "context"
     if draft.date is None and doc.published and _PRESENT.search(scope):
         draft.date = DateMention(
             0, 0, "", doc.published, doc.published, "day", "pubdate"
         )  # 'are still being turned away'
+    future = set(draft.outcome_tags) <= {"planned", "postponed", "underway"} and bool(draft.outcome_tags)
     if draft.date is not None and draft.date.precision in {"month", "period", "week"} and num is not None:
-        draft.aggregate = draft.date.precision == "month" or bool(_AGGREGATE.search(scope))
+        draft.aggregate = (draft.date.precision == "month" and not future) or bool(_AGGREGATE.search(scope))
+    if (
+        draft.date is not None
+        and draft.date.since
+        and num is not None
+        and "delivered" in draft.outcome_tags
+        and doc.published
+    ):
+        # 'Since 15 August, 420 trucks have crossed': a running total up to the report's date
+        draft.date = replace(draft.date, last=doc.published, precision="period")
+        draft.aggregate = True
     draft.aggregate = draft.aggregate or bool(_AGGREGATE.search(scope))
+    if draft.mode == "distribution" and not draft.people_served.is_empty and draft.date and not future:
+        draft.aggregate = draft.aggregate or draft.date.precision in {"month", "period", "week"}
+    if (
+        not draft.outcome_tags
+        and draft.date
+        and draft.date.first
+        and doc.published
+        and draft.date.first > doc.published
+    ):
+        draft.outcome_tags = ["planned"]  # 'dep. Tue 13/02' in a note of 12/02
+    if num is not None and _REMAINING.search(sent.text[max(0, num.start - 20) : num.start]):
+        draft.trucks, draft.coref = EMPTY, True  # 'the remaining 17 trucks': part of the convoy just named
+        if "delivered" in draft.outcome_tags:
+            draft.outcome_tags = [
+                "partially_delivered" if t == "delivered" else t for t in draft.outcome_tags
+            ]
     return draft
 
 
@@ -196,7 +263,10 @@ def _people(sent: Sent, a: int, b: int) -> Quantity:
         noun = noun_of(sent, num)
         if noun.kind != "person" or noun.partitive:
             continue
-        if not _SERVE.search(sent.text[max(0, num.start - 40) : num.start]):
+        served_after = re.match(
+            r"\)?\s*(?:were\s+|have been\s+)?(?:served|reached|assisted)\b", sent.text[noun.end :]
+        )
+        if not _SERVE.search(sent.text[max(0, num.start - 40) : num.start]) and not served_after:
             continue
         if v.kill.search(sent.text[noun.end : noun.end + 25]) or v.injure.search(
             sent.text[noun.end : noun.end + 25]
@@ -230,24 +300,31 @@ def _before_subject(text: str, org_end: int, scope_start: int) -> bool:
 def _places(doc: DocContext, sent: Sent, a: int, b: int, draft: Draft) -> None:
     everything = usable(doc.all_places(sent), sent.text)
     in_scope = [p for p in everything if a <= p.start < b]
-    dest, weak, origin, route = [], [], [], []
+    dest, weak, origin, route, stops = [], [], [], [], []
     for p in in_scope:
         before = sent.text[max(0, p.start - 40) : p.start]
         is_crossing = bool(p.place and p.place.place_type == "crossing")
         if _ORIGIN.search(before):
             origin.append(p)
+        elif _STOP.search(before) or re.search(
+            r"\b(?:checkpoint|chkpt)\b", p.text + sent.text[p.end : p.end + 12], re.I
+        ):
+            stops.append(
+                p
+            )  # 'held for eleven days at Lere', 'at the al-Saraya checkpoint': not the destination
         elif _ROUTE.search(before):
             route.append(p)
         elif _DEST.search(before) and not is_crossing:
             dest.append(p)
         else:
             weak.append(p)
-    # 'at the al-Saraya checkpoint': where a convoy was stopped, not where it was going.
-    checkpoints = [p for p in weak if re.search(r"\bcheckpoint\b", p.text, re.I)]
-    weak = [p for p in weak if p not in checkpoints]
-    chosen: list[PlaceMention] = dest or weak
+    through = [p for p in route if re.search(r"\b(?:entered|crossed|came|passed)\s+(?:\w+\s+)?through\s+(?:the\s+)?$",
+                                             sent.text[max(0, p.start - 40) : p.start])]  # fmt: skip
+    chosen: list[PlaceMention] = dest or weak or through  # 'trucks entered through the Rafah crossing'
     draft.place, draft.parts = choose_place(chosen, sent.text)
-    draft.parts += [p.name for p in checkpoints]
-    draft.place_strength = 3 if dest else (2 if weak else 0)
+    draft.parts += [p.name for p in stops]
+    draft.place_strength = 3 if dest else (2 if weak or through else 0)
+    draft.mentioned = [p.name for p in in_scope]
+    route = [p for p in route if p not in through]
     if origin or route:
         draft.origin = (origin or route)[0].name

@@ -31,27 +31,44 @@ _WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue
 _D = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _Y = r"(?:1[89]\d\d|20\d\d)"
 _NUMWORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
+_ORD_UNITS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30,
+}  # fmt: skip
+_ORD = r"(?:(?:twenty|thirty)[- ])?(?:" + "|".join(sorted(_ORD_UNITS, key=len, reverse=True)) + ")"
+# 'Thu 08/02', 'since 07/02', '12/02/24': day first, as field notes write it (month first only when
+# the second number cannot be a month). Bare '3/4' is a fraction, so a weekday, a preposition or a
+# year must come with it.
+_NUMERIC = re.compile(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
+_NUMERIC_BEFORE = re.compile(
+    rf"(?:\b{_WD}\.?|\b(?:since|on|from|until|till|to|by|as of|dated|dep\.?|arr\.?|[-–]))\s*$|^\s*$", re.I
+)
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(rf"\b({_Y})-(\d\d)-(\d\d)\b")),
     ("between_days", re.compile(rf"\b(?:between|from) ({_D}) (?:and|to|until) ({_D}) ({_MON})\.?(?:,? ({_Y}))?(?![\w])")),
     ("day_range", re.compile(rf"(?<![\d,])({_D})\s?[-–]\s?({_D}) ({_MON})\.?(?:,? ({_Y}))?(?![\w])")),
     ("dmy", re.compile(rf"(?<![\d,])({_D}) (?:of )?({_MON})\.?(?:,? ({_Y}))?(?![\w])")),
+    ("ordinal", re.compile(rf"\b(?:the )?({_ORD}) (?:of )?({_MON})\.?(?:,? ({_Y}))?(?![\w])", re.I)),
+    ("numeric", _NUMERIC),
     ("mdy", re.compile(rf"\b({_MON})\.? ({_D})(?![\d,]\d)(?:,? ({_Y}))?(?![\w])")),
     ("month_year", re.compile(rf"\b(?:(early|mid|late)[- ])?({_MON})\.?,? ({_Y})\b")),
     ("hours_to", re.compile(rf"\b(?:the )?(\d+|twenty-four|forty-eight) hours (?:to|up to|until) ({_WD})\b", re.I)),
     ("past_n", re.compile(rf"\b(?:over|in|during|within|for) the (?:past|last|previous) (?:({_NUMWORD}) )?(days?|weeks?|months?)\b", re.I)),
     ("overnight", re.compile(rf"\bovernight (?:into|to) ({_WD})\b")),
     ("rel_week", re.compile(r"\b(last|this|past) (week|month|weekend)\b", re.I)),
+    ("start_of", re.compile(r"\b(?:the )?(?:start|beginning) of (?:the|this) (month|year|week)\b", re.I)),
     ("weekday", re.compile(rf"\b(?:(last|next|this|on|early|late) )?({_WD})(?:'s)?\b\.?")),
-    ("relday", re.compile(r"\b(yesterday|today|tonight|last night|this morning|this afternoon|this evening)\b", re.I)),
+    ("relday", re.compile(r"\b(the day before yesterday|yesterday|today|tonight|last night|this morning|this afternoon|this evening)\b", re.I)),
     ("month", re.compile(rf"\b(?:(early|mid|late)[- ])?({_MON})\b(?!\.? ?\d)")),
     ("year", re.compile(rf"\b(?:in|since|of|by|until|during|from|early|late|mid-?) ({_Y})\b(?![-/]\d)")),
     ("vague", re.compile(r"\b(?:early|late|later|earlier) (?:next|this|last) (?:week|month|year)|\b(?:this|last|next) (?:spring|summer|autumn|fall|winter)|\bnext (?:week|month)|\bearlier in the week|\bthe next (?:morning|day)|\bthe following (?:morning|day)|\bthe same day\b", re.I)),
 ]  # fmt: skip
 _SINCE = re.compile(
     r"\b(?:since|from|starting|beginning)\s*(?:early |mid-|late |the start of |the beginning of )?$"
-    r"|\bsince (?:the|its|their) [\w -]{2,30}? (?:began|started|erupted|flared|resumed)(?: on| in)?\s*$",
+    r"|\bsince (?:the|its|their) [\w -]{2,30}? (?:began|started|erupted|flared|resumed|reopened|opened|closed)(?: on| in)?\s*$",
     re.I,
 )
 _LAST_YEAR = re.compile(r"^\s*(?:of )?last year\b", re.I)
@@ -154,6 +171,36 @@ def _explicit(kind: str, m: re.Match[str], pub: dt.date | None) -> DateMention |
     return None
 
 
+def _numeric(text: str, m: re.Match[str], pub: dt.date | None) -> DateMention | None:
+    """'Thu 08/02', 'since 07/02', '12/02/24': day first unless the second number cannot be a month."""
+    a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    if (a, b, y) == (24, 7, None) or (
+        not y and not _NUMERIC_BEFORE.search(text[max(line_start, m.start() - 12) : m.start()])
+    ):
+        return None  # '3/4' alone is a fraction
+    day, month = (b, a) if b > 12 >= a else (a, b)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    year = (int(y) + 2000 if len(y) == 2 else int(y)) if y else _year_for(month, day, pub)
+    found = _day(year, month, day)
+    if found is None and year is not None:
+        return None
+    return _mk(m, found, found, "day", "explicit" if y else "explicit_no_year+pubdate")
+
+
+def _ordinal(m: re.Match[str], pub: dt.date | None) -> DateMention | None:
+    """'on the twenty-eighth of September': a day written in words."""
+    words = re.split(r"[- ]", m.group(1).lower())
+    day = _ORD_UNITS.get(words[-1], 0) + (20 if words[0] == "twenty" else 30 if words[0] == "thirty" else 0)
+    month = MONTHS[m.group(2).lower().rstrip(".")]
+    year = int(m.group(3)) if m.group(3) else _year_for(month, day, pub)
+    found = _day(year, month, day)
+    if found is None and year is not None:
+        return None
+    return _mk(m, found, found, "day", "explicit" if m.group(3) else "explicit_no_year+pubdate")
+
+
 def _int(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
@@ -178,7 +225,8 @@ def _relative(kind: str, m: re.Match[str], pub: dt.date | None) -> DateMention |
         return _mk(m, day - dt.timedelta(days=max(1, (hours + 23) // 24)), day, "period", rel)
     if kind == "relday":
         word = g[0].lower()
-        day = pub - dt.timedelta(days=1) if word in {"yesterday", "last night"} else pub
+        back = {"yesterday": 1, "last night": 1, "the day before yesterday": 2}.get(word, 0)
+        day = pub - dt.timedelta(days=back)
         return _mk(m, day, day, "day", rel)
     if kind == "past_n":
         count = _num(g[0]) if g[0] else 1
@@ -189,6 +237,12 @@ def _relative(kind: str, m: re.Match[str], pub: dt.date | None) -> DateMention |
         return _mk(m, pub - dt.timedelta(days=days), pub - dt.timedelta(days=1), "period", rel)
     if kind == "rel_week":
         return _rel_week(m, g[0].lower(), g[1].lower(), pub)
+    if kind == "start_of":  # 'since the start of the month': an open period from its first day
+        unit = g[0].lower()
+        first = {"month": pub.replace(day=1), "year": pub.replace(month=1, day=1)}.get(
+            unit, pub - dt.timedelta(days=pub.weekday())
+        )
+        return _mk(m, first, pub, "period", rel)
     return None
 
 
@@ -222,7 +276,11 @@ def find_dates(text: str, pub: dt.date | None) -> list[DateMention]:
                 mention: DateMention | None = DateMention(
                     m.start(), m.end(), m.group(), None, None, "day", None
                 )
-            elif kind in {"weekday", "overnight", "hours_to", "relday", "past_n", "rel_week"}:
+            elif kind == "numeric":
+                mention = _numeric(text, m, pub)
+            elif kind == "ordinal":
+                mention = _ordinal(m, pub)
+            elif kind in {"weekday", "overnight", "hours_to", "relday", "past_n", "rel_week", "start_of"}:
                 mention = _relative(kind, m, pub)
             else:
                 mention = _explicit(kind, m, pub)

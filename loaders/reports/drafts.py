@@ -56,6 +56,7 @@ class Draft:
     plural: bool = False  # 'convoys of the ICRC and MSF'
     coref: bool = False  # 'the convoy', 'It': the last convoy
     notes: list[str] = field(default_factory=list)
+    mentioned: list[str] = field(default_factory=list)  # every place named in the mention's words
 
     @property
     def has_figure(self) -> bool:

@@ -5,6 +5,7 @@ then merging of repeated mentions. Pure: text in, ``Draft`` list out (see ``sche
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from loaders.reports.besieged import sentence_besieged
 from loaders.reports.convoys import sentence_convoys
 from loaders.reports.drafts import Draft, choose_place, usable
 from loaders.reports.merge import dedupe, merge_convoys
+from loaders.reports.orgs import org_matcher
 from loaders.reports.places import PlaceMention, matcher
 from loaders.reports.sentences import split_body
 from loaders.reports.sources import sources_in, speech_spans
@@ -67,10 +69,13 @@ def extract_text(
     convoys = [c for c in convoys if _keep_convoy(c)]
     facts = [*convoys, *dedupe(besieged), *dedupe(tolls)]
     fallback = _main_place(doc)
-    for prev, conv in zip([None, *convoys], convoys, strict=False):
-        _convoy_place(doc, prev, conv, fallback)
+    for i, conv in enumerate(convoys):
+        _convoy_place(doc, convoys[:i], conv, fallback)
+    own = _publisher_source(doc)
     for fact in facts:
         _fill_place(doc, fact, fallback)
+        if fact.kind != "convoy" and not fact.sources and own:
+            fact.sources = [own]  # a figure nobody else is credited with is the publisher's own
         if fact.kind == "convoy":
             fact.outcome_tags = _ordered(fact.outcome_tags)
     facts.sort(key=lambda f: f.start)
@@ -86,6 +91,22 @@ def _speakers(doc: DocContext, idx: int, last: list[str]) -> list[str]:
         if names:
             return names[-1:]
     return sources_in(doc, sent, spans[0][0], spans[0][1], last) if spans else []
+
+
+_MEDIA = re.compile(
+    r"\b(?:wire|news|agency|press|media|newspaper|site|television|tv|radio|times|post|journal|translation)\b",
+    re.I,
+)
+
+
+def _publisher_source(doc: DocContext) -> str | None:
+    """The publisher as a source, through the organisation aliases; None for news outlets (they report
+    other people's figures)."""
+    publisher = (doc.publisher or "").strip()
+    if not publisher or _MEDIA.search(publisher):
+        return None
+    found = org_matcher().find(publisher)
+    return found[0].resolve(doc.country) if found else publisher
 
 
 def _keep_convoy(c: Draft) -> bool:
@@ -112,11 +133,17 @@ def _main_place(doc: DocContext) -> PlaceMention | None:
     return first[counts.most_common(1)[0][0]] if counts else None
 
 
-def _convoy_place(doc: DocContext, prev: Draft | None, conv: Draft, fallback: PlaceMention | None) -> None:
+def _convoy_place(doc: DocContext, before: list[Draft], conv: Draft, fallback: PlaceMention | None) -> None:
     """A convoy with no place of its own goes where the convoy just before it went, else to the
-    place named last before it."""
+    place named last before it; 'a second convoy' with no destination goes where an earlier one went."""
+    prev = before[-1] if before else None
     if conv.place is None and prev is not None and prev.place is not None and 0 <= conv.sent - prev.sent <= 3:
         conv.place, conv.parts, conv.place_strength = prev.place, [*prev.parts, *conv.parts], 1
+    if conv.place is None and conv.new:
+        # 'A second convoy ... is being loaded in Semera': it goes where the first one went.
+        earlier = next((c for c in reversed(before) if c.place is not None and c.place_strength >= 2), None)
+        if earlier is not None:
+            conv.place, conv.parts, conv.place_strength = earlier.place, list(earlier.parts), 1
     _fill_place(doc, conv, fallback)
 
 
@@ -127,8 +154,10 @@ def _fill_place(doc: DocContext, fact: Draft, fallback: PlaceMention | None) -> 
         (lambda found, text: usable(found, text, for_toll=True)) if fact.kind == "civilian_toll" else usable
     )
     context, j = doc.context_places(max(fact.sent, 0), back=6, keep=keep)
+    own_parts = list(fact.parts)  # 'held at Renk': where it stopped stays among the parts
     if j is not None:
         fact.place, fact.parts = choose_place(usable(context, doc.sents[j].text), doc.sents[j].text)
         fact.place_strength = 1
     if fact.place is None and fallback is not None:
         fact.place, fact.parts = fallback, fallback.parts
+    fact.parts = list(dict.fromkeys([*fact.parts, *own_parts]))

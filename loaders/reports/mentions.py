@@ -16,7 +16,7 @@ from loaders.reports.vocab import vocab
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*|[,;:()\[\]—–]|\S")
 # Words that may stand between a count and its noun: '433 likely civilian deaths', '14 WFP trucks'.
 _MODIFIERS = re.compile(
-    r"^(?:more|other|likely|civilian|additional|further|new|empty|loaded|aid|relief|food|humanitarian|"
+    r"^(?:and|or|more|other|likely|civilian|additional|further|new|empty|loaded|aid|relief|food|humanitarian|"
     r"wounded|injured|dead|displaced|local|young|elderly|pregnant|innocent|unarmed|foreign|small|"
     r"government|opposition|armed|rebel|regime|enemy|security|army|allied|militia|state|military|"
     r"[A-Z][\w'’]*(?:-[\w'’]+)*|[a-z]+-(?:government|backed|based|aligned|affiliated)|pro-\w+)$"

@@ -79,7 +79,15 @@ def compatible(c: Draft, d: Draft, strict: bool = True) -> bool:
         return False
     if not _orgs_compatible(c.organisations, d.organisations):
         return False
-    if c.place is not None and d.place is not None and not places_related(c.place, d.place, c.parts, d.parts):
+    same_total = (
+        _q_same(c.trucks, d.trucks) and (c.trucks.value or 0) >= 50
+    )  # a headline repeating a body figure
+    if (
+        c.place is not None
+        and d.place is not None
+        and not places_related(c.place, d.place, c.parts, d.parts)
+        and not same_total
+    ):
         return False
     future_c, future_d = set(c.outcome_tags) & _FUTURE, set(d.outcome_tags) & _FUTURE
     past_c, past_d = set(c.outcome_tags) - _FUTURE, set(d.outcome_tags) - _FUTURE
@@ -122,15 +130,21 @@ def absorb(c: Draft, d: Draft) -> None:
             list(dict.fromkeys([*d.parts, *c.parts])),
             d.place_strength,
         )
+    day_kept = c.date is not None and c.date.is_day and not (d.date is not None and d.date.is_day)
     if (
         d.date is not None
         and d.date.first
+        and not day_kept
         and (c.date is None or c.date.first is None or _BASIS_RANK[d.date.basis] < _BASIS_RANK[c.date.basis])
     ):
         c.date, c.date_basis = d.date, d.date_basis
     c.origin = c.origin or d.origin
     c.aggregate = c.aggregate or d.aggregate
-    if c.mode in (None, "road") and d.mode not in (None, "road"):
+    if (
+        c.mode in (None, "road")
+        and d.mode not in (None, "road")
+        and not (d.mode == "distribution" and not c.trucks.is_empty)
+    ):
         c.mode = d.mode
 
 
@@ -139,8 +153,7 @@ def merge_convoys(drafts: list[Draft]) -> list[Draft]:
     for d in drafts:
         target = None
         if d.coref and out:
-            last = out[-1]
-            target = last if compatible(last, d, strict=False) else None
+            target = _referent(out, d)
         elif not d.new and not d.plural:
             for c in reversed(out):
                 if not c.plural and compatible(c, d) and related(c, d):
@@ -151,6 +164,26 @@ def merge_convoys(drafts: list[Draft]) -> list[Draft]:
         else:
             out.append(d)
     return out
+
+
+def _referent(out: list[Draft], d: Draft) -> Draft | None:
+    """The convoy 'the convoy' / 'the Madaya trucks' / 'the 08 Jun convoy' means: among the last few,
+    the one whose day or place the mention names, else the last one (never a total, unless the
+    mention is one)."""
+    recent = [
+        c for c in reversed(out[-8:]) if compatible(c, d, strict=False) and (d.aggregate or not c.aggregate)
+    ]
+    if not recent:
+        return None
+    named = [c for c in recent if c.place is not None and (c.place.name in d.mentioned or
+             (d.place is not None and d.place_strength >= 2 and places_related(c.place, d.place, c.parts, d.parts)))]  # fmt: skip
+    if _days(d) and d.date_basis != "context":
+        same_day = [c for c in named or recent if _days(c) and _days(c)[0] == _days(d)[0]]  # type: ignore[index]
+        if same_day:
+            return same_day[0]
+    if named:
+        return named[0]
+    return recent[0]
 
 
 def dedupe(drafts: list[Draft]) -> list[Draft]:

@@ -22,9 +22,14 @@ _MONTHS_DAYS = re.compile(
 )
 _TYPE_WORDS = r"district|camp|town|village|city|province|governorate|region|state|oblast|neighbourhood|neighborhood|area|crossing|checkpoint|locality|county|municipality|sub-district|settlement|hospital|market|port"
 _UNKNOWN = re.compile(
-    r"(?<!according )(?:\b(?i:in|at|near|into|towards?|from|reached|reach|entered|outside|inside|around|to|of the (?:town|village|city|district|camp|neighbou?rhood|area|locality) of)\s+(?P<the>the\s+)?)"
+    r"(?<!according )(?:\b(?i:in|at|near|into|towards?|from|reached|reach|entered|outside|inside|around|to|hit|struck|shelled|bombed|of the (?:town|village|city|district|camp|neighbou?rhood|area|locality) of)\s+(?P<the>the\s+)?)"
     r"(?P<name>(?:(?:al|el|Al|El|ad|ar|as|ash|an|az|Ad|Ar|As|An)[-\s])?[A-Z][\w'’]+(?:[-\s](?:(?:al|el|ad|ar|as|an)-)?[A-Z][\w'’]+){0,3}"
     rf"(?:\s(?:{_TYPE_WORDS}))?)"
+)
+# 'Abu Shouk camp', 'Karari locality', 'Bulengo site': a name with its type word is a place wherever it is.
+_TYPED = re.compile(
+    r"(?<![\w-])(?P<name>(?:(?:al|el|Al|El)[-\s])?[A-Z][a-z][\w'’]*(?:[-\s](?:(?:al|el)-)?[A-Z][\w'’]+){0,2}\s"
+    r"(?:camp|site|locality|district|sub-district|village|neighbou?rhood|settlement|county|municipality|IDP camp))\b"
 )
 _NOT_PLACES = {
     "the",
@@ -88,6 +93,8 @@ class Place:
     admin_level: int | None
     country: str | None
     ancestors: tuple[str, ...]
+    lat: float | None = None  # set for places found through GeoNames (the built-in ones resolve by name)
+    lon: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +271,7 @@ def matcher(extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PlaceMatcher
 
 
 _STOP_WORD = re.compile(
-    r"\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|[A-Z]{2,})\b.*$"
+    r"\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?!(?:I{1,3}|IV|V|VI{1,3})\b)[A-Z]{2,})\b.*$"
 )
 _ORG_WORD = re.compile(
     r"\b(?:Association|Organi[sz]ation|Council|Committee|Ministry|Office|Agency|Society|Network|Federation|Union|"
@@ -346,6 +353,7 @@ def unknown_places(
     name of ``lexicon`` (found that way elsewhere in the document)."""
     out: list[PlaceMention] = []
     spans = [(m.start("name"), m.group("name")) for m in _UNKNOWN.finditer(text) if not _adjective(text, m)]
+    spans += [(m.start("name"), m.group("name")) for m in _TYPED.finditer(text)]
     for name in lexicon:
         spans += [(m.start(), m.group()) for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
     for start, raw in sorted(spans):

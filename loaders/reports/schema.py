@@ -18,7 +18,12 @@ _STATUS_OUT = {"hard_to_reach": "besieged_or_hard_to_reach"}
 def to_record(d: Draft, text: str, published: dt.date | None, country: str | None) -> FactRecord:
     place = d.place
     name = place.name if place else "unknown place"
-    ref = PlaceRef(name=name, country=(place.country if place else None) or country)
+    found = place.place if place else None
+    # GeoNames places carry coordinates so the store can add them, unverified, with a location.
+    ref = PlaceRef(
+        name=name, country=(place.country if place else None) or country,
+        lat=found.lat if found else None, lon=found.lon if found else None,
+    )  # fmt: skip
     evidence = text[d.start : d.end]
     rec = FactRecord(
         kind=FactKind(d.kind),
@@ -44,6 +49,8 @@ def _notes(d: Draft) -> str | None:
     notes = list(d.notes)
     if d.place is not None and d.place.place is None:
         notes.append(f"place '{d.place.name}' is not in the gazetteer (unresolved)")
+    elif d.place is not None and d.place.place is not None and d.place.place.lat is not None:
+        notes.append(f"place '{d.place.name}' found in GeoNames (unverified)")
     if d.place is None:
         notes.append("no place found in the text")
     return "; ".join(notes) or None

@@ -21,9 +21,11 @@ _FUNCTION_END = re.compile(
     r"\b(?:the|a|an|of|in|on|at|to|for|and|or|but|with|by|from|near|into|that|which|who|as|its|their|his|her)$",
     re.I,
 )
+# 'Kherson region: 32 killed, 144 injured', 'People in blockaded localities .... ~1 million': one fact a line.
+_LABEL_LINE = re.compile(r"^\s*[A-Z][^:.!?]{0,60}?(?::\s+\S|\s*\.{3,}\s*\S)")
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]?(?=\s+[\"“'‘(]?[A-Z0-9])")
 _ABBREV = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Maj|Capt|Sgt|Gov|Sen|Rep|Prof|No|Nos|approx|est|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Inc|Ltd|Co|Ref|Fig|al|ca|i\.e|e\.g)"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Maj|Capt|Sgt|Gov|Sen|Rep|Prof|No|Nos|approx|est|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Inc|Ltd|Co|Ref|Fig|al|ca|i\.e|e\.g|dep|arr|incl|distrib|secu|hosp|approx)"
     r"|\b[A-Z](?:\.[A-Z])+|\b[A-Z])\.$"
 )
 
@@ -79,6 +81,8 @@ def _continues(prev: str, nxt: str) -> bool:
         return False
     if _MD_HEADING.match(prev) or _MD_HEADING.match(nxt):
         return False
+    if _LABEL_LINE.match(prev) and _LABEL_LINE.match(nxt):
+        return False
     p = prev.rstrip()
     if _END.search(p):
         return not p.endswith(":") and len(p) >= 50
@@ -129,9 +133,10 @@ def _indent(line: str) -> int:
 def _sentences(text: str, start: int, end: int, para: int, bullet: bool, single: bool) -> list[Segment]:
     block = text[start:end]
     stripped = block.rstrip()
-    heading = (single and not bullet and not _END.search(stripped) and len(stripped) < 90) or bool(
-        _MD_HEADING.match(block)
-    )
+    figures = bool(_LABEL_LINE.match(block) and re.search(r"\d", block))  # a key-figure line, not a heading
+    heading = (
+        single and not bullet and not figures and not _END.search(stripped) and len(stripped) < 90
+    ) or bool(_MD_HEADING.match(block))
     if heading:
         return [Segment(start, start + len(stripped), para, heading=True)]
     out = []

@@ -42,6 +42,8 @@ def speech_spans(sent: Sent) -> list[tuple[int, int, int]]:
             continue  # '12 civilians reported killed' is not an attribution
         if _PASSIVE.search(sent.text[max(0, m.start() - 20) : m.start()]):
             continue  # 'once deaths ... are added'
+        if re.search(r"\b(?:an|the|a|its|their)\s+$", sent.text[max(0, m.start() - 6) : m.start()], re.I):
+            continue  # 'where an estimated 12,500 people live': an adjective, not a speaker
         left = _left_boundary(sent.text, m.start())
         if not sent.text[left : m.start()].strip() and left > 0:  # 'the UN's adviser, Jan Egeland, estimated'
             left = _left_boundary(sent.text, left - 1)
@@ -95,6 +97,8 @@ def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str
     orgs = [o.resolve(doc.country) for o in _orgs_between(sent, start, end)]
     if orgs:
         return list(dict.fromkeys(orgs))
+    # 'In April 2023 the monitoring mission recorded': the speaker follows the date.
+    phrase = re.sub(r"^.*\d[^\s]*\s+", "", phrase) if re.search(r"\d\S*\s+\D+$", phrase) else phrase
     if not phrase or re.search(r"\d", phrase):
         return []
     if _FIRST_PERSON.search(phrase):
@@ -130,11 +134,19 @@ def _recent_operators(doc: DocContext, sent: Sent) -> list[str]:
 
 
 def _named_like(doc: DocContext, sent: Sent, word: str) -> list[str]:
-    """'the ministry' -> the last organisation whose name has 'ministry' in it."""
+    """'the ministry' -> the last organisation whose name has 'ministry' in it; 'the mission' -> 'the
+    monitoring mission' named earlier."""
     for j in range(sent.idx, max(-1, sent.idx - 12), -1):
         for o in reversed(doc.sents[j].orgs):
             if word.lower() in o.text.lower():
                 return [o.resolve(doc.country)]
+    longer = re.compile(
+        rf"\bthe ((?!same |other |two |both )(?:[a-z][\w-]+ ){{1,2}}{re.escape(word.lower())})\b"
+    )
+    for j in range(sent.idx, max(-1, sent.idx - 30), -1):
+        found = longer.findall(doc.sents[j].text)
+        if found:
+            return [found[-1]]
     return []
 
 

@@ -29,7 +29,8 @@ _COLUMNS = {
     "route": re.compile(r"route", re.I),
     "status": re.compile(r"status|outcome|result|remarks", re.I),
     "cargo": re.compile(r"cargo|items|content|beneficiar|people|supplies", re.I),
-    "org": re.compile(r"convoy|agency|organi[sz]ation|partner|operator|actor", re.I),
+    "org": re.compile(r"convoy|agency|organi[sz]ation|partner|operator|actor|^orgs?\b", re.I),
+    "mode": re.compile(r"^(?:mode|means|transport)\b", re.I),
     "date": re.compile(r"date|day", re.I),
 }
 _ARROW = re.compile(r"\s*(?:>|→|->|–>|—>|\bto\b)\s*")
@@ -44,7 +45,11 @@ def convoy_tables(doc: DocContext, tables: list[Table]) -> list[Draft]:
         caption_places = matcher().find(table.caption)
         drafts = [_row(doc, table, row, columns, caption_places) for row in table.rows]
         _date_totals(drafts)
-        out.extend(d for d in drafts if not d.trucks.is_empty or not d.people_served.is_empty)
+        out.extend(
+            d
+            for d in drafts
+            if not d.trucks.is_empty or not d.people_served.is_empty or (d.mode == "airdrop" and d.place)
+        )
     return out
 
 
@@ -89,8 +94,19 @@ def _row(
         draft.people_served = people[0].quantity(cargo[people[0].start : people[0].end + 7])
     status = _cell(row, columns, "status") or text
     draft.outcome_tags = [name for name, pattern in vocab().outcomes if pattern.search(status)]
+    if re.search(r"air ?drop|parachut", _cell(row, columns, "mode"), re.I):
+        draft.mode = "airdrop"
     status_dates = find_dates(status, doc.published) if status is not text else dates
-    chosen = [d for d in status_dates if d.first] or [d for d in dates if d.first]
+    date_cell = _cell(row, columns, "date")
+    column_dates = [d for d in find_dates(date_cell, doc.published) if d.first] if date_cell else []
+    future = bool(set(draft.outcome_tags) & {"planned", "postponed"})
+    # The movement's day is the DATE column; a planned movement's day is the one its status gives.
+    chosen = (
+        ([d for d in status_dates if d.first] if future else [])
+        or column_dates
+        or [d for d in status_dates if d.first]
+        or [d for d in dates if d.first]
+    )
     draft.date = chosen[0] if chosen else None
     draft.organisations = [
         o.resolve(doc.country)

@@ -14,6 +14,7 @@ from loaders.reports.analysis import DocContext, Sent
 from loaders.reports.drafts import Draft, choose_place, event_date, usable
 from loaders.reports.mentions import Noun, clause_of, noun_of
 from loaders.reports.numbers import Num
+from loaders.reports.places import PlaceMention
 from loaders.reports.sources import sources_near
 from loaders.reports.vocab import vocab
 
@@ -27,13 +28,37 @@ _MIXED = re.compile(
     r"\b(?:including|includes|included|among them|of whom|most of them|mostly|both)\b[^;]{0,50}", re.I
 )
 _OWN_VERB = re.compile(
-    r"\s*(?:people\s+|civilians\s+)?(?:were\s+|have been\s+)?(?:killed|injured|wounded|dead)\b", re.I
+    r"\s*(?:people\s+|civilians\s+|pax\s+)?(?:were\s+|have been\s+)?(?:killed|injured|wounded|dead|inj|KIA|WIA)\b",
+    re.I,
 )
 _MOST_DEAD = re.compile(
     r"\b(?:most|many|all|half|the majority) of (?:the dead|them|those killed|the victims)\b[^.;]{0,40}", re.I
 )
 _DEAD_WORDS = re.compile(r"^(?:dead|killed|victims|deaths|fatalities)$", re.I)
 _HURT_WORDS = re.compile(r"^(?:wounded|injured|hurt)$", re.I)
+
+
+_SHARED_VERB = re.compile(
+    r"^\s*(?:(?:were|was|have been|had been|are)\s+(?:\w+\s+)?)?(?P<verb>killed|dead|died|injured|wounded|hurt)\b",
+    re.I,
+)
+
+
+def _shared_verb(sent: Sent, num: Num) -> str | None:
+    """'forty-nine civilians and fifteen soldiers were killed': the verb after the list is each count's."""
+    nums = [n for n in sent.nums if n.start > num.end]
+    prev = num
+    for n in nums[:3]:
+        if not re.fullmatch(
+            r"\s*(?:[\w-]+(?:\s+[\w-]+)?\s*)?(?:,|and|, and)\s*", sent.text[noun_of(sent, prev).end : n.start]
+        ):
+            return None
+        m = _SHARED_VERB.match(sent.text[noun_of(sent, n).end :])
+        if m:
+            verb = m.group("verb").lower()
+            return "injured" if verb in {"injured", "wounded", "hurt"} else "killed"
+        prev = n
+    return None
 
 
 def _toll_type(sent: Sent, num: Num, next_start: int) -> str | None:
@@ -59,7 +84,7 @@ def _toll_type(sent: Sent, num: Num, next_start: int) -> str | None:
     m = v.toll_update.search(window)
     if m and m.end() >= len(window.rstrip()) - 1:
         return "killed"
-    return None
+    return _shared_verb(sent, num)
 
 
 def _mixed_total(sent: Sent, num: Num) -> bool:
@@ -92,6 +117,7 @@ def sentence_tolls(doc: DocContext, sent: Sent, last_sources: list[str]) -> list
     drafts: list[Draft] = []
     current: Draft | None = None
     in_breakdown = False
+    armed_part = False  # a breakdown of the last toll named soldiers or fighters
     military_before = False
     prev_end = 0
     nonviolent = bool(v.nonviolent.search(sent.text))
@@ -103,6 +129,16 @@ def sentence_tolls(doc: DocContext, sent: Sent, last_sources: list[str]) -> list
         special = _partitive_civilians(sent, num, noun)
         if noun.of_them or _OTHER.search(between):
             in_breakdown = True
+            armed_part = armed_part or bool(vocab().military.match(sent.text[noun.end :].lstrip()))
+            continue
+        if (
+            current is not None
+            and armed_part
+            and noun.word.lower().startswith("civilian")
+            and not current.killed.is_empty
+        ):
+            current.killed = num.quantity()  # '37 dead, 27 of them soldiers and 10 civilians': the civilians
+            armed_part = False
             continue
         joined = bool(_LIST_JOIN.match(between)) or bool(re.fullmatch(r"\s*and\s+\w+ing\s*", between))
         if noun.kind == "military" or (noun.kind is None and military_before and joined):
@@ -127,12 +163,28 @@ def sentence_tolls(doc: DocContext, sent: Sent, last_sources: list[str]) -> list
     return drafts
 
 
+_COUNTRY_WIDE = re.compile(
+    r"\b(?:in|across|throughout|around) the country\b|\bnation-?wide\b|\bcountry-?wide\b", re.I
+)
+
+
+def _country_named(doc: DocContext, idx: int) -> list[PlaceMention]:
+    """'in the country': the report's country, as the report last named it."""
+    for j in range(idx, -1, -1):
+        for p in reversed(doc.sents[j].places):
+            if p.place and p.place.place_type == "country" and p.place.country == doc.country:
+                return [p]
+    return []
+
+
 def _new_toll(doc: DocContext, sent: Sent, num: Num, last_sources: list[str]) -> Draft:
     draft = Draft("civilian_toll", sent.idx, sent.start, sent.end)
     places = usable(doc.all_places(sent), sent.text, for_toll=True)
     draft.place, draft.parts = choose_place(places, sent.text)
     if draft.place is None:  # 'casualties in Ukraine since 24 February': a country-wide toll
         countries = [p for p in sent.places if p.place and p.place.place_type == "country"]
+        if not countries and _COUNTRY_WIDE.search(sent.text):
+            countries = _country_named(doc, sent.idx)
         draft.place, draft.parts = (countries[0], [countries[0].name]) if countries else (None, [])
     draft.place_strength = 2
     if draft.place is None:

@@ -46,6 +46,8 @@ class Vocab:
     pop_exclude: re.Pattern[str]
     convoy: re.Pattern[str]
     convoy_exclude: re.Pattern[str]
+    convoy_verbs: re.Pattern[str]
+    distribution_verbs: re.Pattern[str]
     new_marker: re.Pattern[str]
     speech: re.Pattern[str]
     source_before: re.Pattern[str]
@@ -80,6 +82,8 @@ def vocab() -> Vocab:
         pop_exclude=word_regex(b["exclude"]),
         convoy=word_regex(c["nouns"]),
         convoy_exclude=word_regex(c["exclude"]),
+        convoy_verbs=word_regex(c["verb_cues"]),
+        distribution_verbs=word_regex(c["distribution_cues"]),
         new_marker=word_regex(c["new_markers"]),
         speech=word_regex(s["speech"]),
         source_before=word_regex(s["before"]),

@@ -6,12 +6,17 @@ loaders.registry.load_file and stored by db.writer.write_import.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
+from dashboard.session import SESSION_KEY
+from db import auth
+from db.auth import Actor
 from db.engine import dispose_all
 from db.migrate import forget, upgrade
 from tests.conftest import fresh_store_url
@@ -59,3 +64,16 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sto
     _use(url, monkeypatch)
     yield Store(url, path, {})
     _reset(url)
+
+
+PASSWORD = "correct horse battery"
+
+
+def login(at: AppTest, url: str, name: str, role: str, minutes: int = 60) -> AppTest:
+    """Log ``at``'s session in as account ``name`` (created with ``role`` when missing). Once an
+    account exists the app requires a login, as on a team server."""
+    if auth.current_role(name, url) is None:
+        auth.add_user(name, PASSWORD, role, actor=Actor("test-setup", "admin"), url=url)
+    expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=minutes)
+    at.session_state[SESSION_KEY] = {"name": name, "role": role, "expires": expires}
+    return at

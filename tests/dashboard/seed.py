@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.auth import Actor
 from db.writer import ImportSummary, write_import
 from loaders.registry import load_file
 
@@ -55,4 +56,4 @@ def import_csv(folder: Path, name: str, text: str, url: str) -> ImportSummary:
     """Write one CSV and store it the real way: registry detection and loader, then the writer."""
     file = folder / name
     file.write_text(text, encoding="utf-8")
-    return write_import(load_file(file), user="test", url=url)
+    return write_import(load_file(file), actor=Actor("test", "editor"), url=url)

@@ -1,6 +1,7 @@
 """A real-browser journey: `streamlit run app.py` on a seeded temp store, driven by Debian chromium.
 
-Open the app, see the Overview and a metric, change the week, go to the Data page, see the imports.
+Open the app, see the Overview and a metric, change the week, open a report on the Documents page
+and see its facts highlighted, upload a file on the Import page, see the Map and the Data page.
 Every request the page makes must stay on this machine (no fonts, icons or telemetry from a CDN).
 Screenshots go to tests/artifacts/ (gitignored).
 """
@@ -20,7 +21,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.dashboard.seed import ROOT, Store
+from db.writer import write_import
+from loaders.registry import load_file
+from tests.conftest import EDITOR, fresh_store_url
+from tests.dashboard.seed import ROOT, SEED_FILES, import_csv
 
 pytestmark = pytest.mark.browser
 
@@ -55,12 +59,38 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None
     pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS} s:\n{log.read_text(errors='replace')}")
 
 
+REPORT = """title: Aid reaches Douma
+publisher: test agency
+published: 2018-03-07
+
+A convoy of 25 trucks run by the UN and the Syrian Arab Red Crescent reached Douma on 6 March with
+food for 27,500 people, the UN said. Medical supplies were removed from the trucks at a checkpoint.
+"""
+
+UPLOAD = "period_start,period_end,place,admin1,killed,sources\n2018-03-12,2018-03-18,Harasta,Rural Damascus,12,SNHR\n"
+
+
+@pytest.fixture(scope="module")
+def journey_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
+    """The seed tables plus one prose report; returns the store URL and the report's import id."""
+    folder = tmp_path_factory.mktemp("journey")
+    url = fresh_store_url(folder)
+    for name, text in SEED_FILES.items():
+        import_csv(folder, name, text, url)
+    report = folder / "douma-report.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    summary = write_import(load_file(report), actor=EDITOR, url=url)
+    assert summary.added >= 1
+    return url, int(summary.import_id or 0)
+
+
 @pytest.fixture
-def server(seeded_template: Store, tmp_path: Path) -> Iterator[str]:
-    """The app served on a free local port against the seeded store; yields its base URL."""
+def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
+    """The app served on a free local port against the journey store; yields its base URL."""
+    seeded_url = journey_store[0]
     streamlit = Path(sys.executable).with_name("streamlit")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": seeded_template.url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "DATABASE_URL": seeded_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = tmp_path / "streamlit.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -98,7 +128,16 @@ def browser_page() -> Iterator[object]:
             browser.close()
 
 
-def test_journey_overview_week_data_page(server: str, browser_page) -> None:  # type: ignore[no-untyped-def]
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(500)  # let grids and charts paint before the screenshot
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _go(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+
+
+def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
@@ -106,26 +145,49 @@ def test_journey_overview_week_data_page(server: str, browser_page) -> None:  # 
 
     page.goto(server)
     page.get_by_role("heading", name="Overview").wait_for()
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Civilians killed")
-    metric.wait_for()
-    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "0"  # 2018-W11: no tolls
+    killed = page.locator('[data-testid="stMetric"]').filter(has_text="Civilians killed")
+    killed.wait_for()
     page.locator('[data-testid="stPlotlyChart"]').nth(5).wait_for()
-    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    _shot(page, "overview")
 
     # Pick 2018-W10: two sources give 940 and 1,000 killed, shown as a range.
     page.locator('[data-testid="stSelectbox"]').filter(has_text="ISO week").click()
     page.get_by_role("option", name="2018-W10 (5–11 Mar 2018)").click()
-    page.get_by_text("940–1,000").wait_for()
     page.get_by_role("heading", name="Week 2018-W10 (5–11 Mar 2018)").wait_for()
-    page.screenshot(path=str(ARTIFACTS / "overview_w10.png"), full_page=True)
+    value = killed.locator('[data-testid="stMetricValue"]')
+    page.wait_for_function("el => el.innerText === '940–1,000'", arg=value.element_handle())
+    _shot(page, "overview_w10")
 
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data").click()
+    # A report opens with its extracted facts highlighted.
+    page.goto(f"{server}/documents?import={journey_store[1]}")
+    page.get_by_role("heading", name="Documents").wait_for()
+    page.locator("mark").filter(has_text="25 trucks").first.wait_for()
+    _shot(page, "documents_report")
+
+    # Upload a file in the browser and read the summary.
+    _go(page, "Import")
+    page.get_by_role("heading", name="Import").wait_for()
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "harasta-tolls.csv", "mimeType": "text/csv", "buffer": UPLOAD.encode()}]
+    )
+    page.get_by_text("harasta-tolls.csv").first.wait_for()
+    import_button = page.get_by_role("button", name="Import", exact=True)
+    if import_button.count():
+        import_button.first.click()
+    page.get_by_text("added", exact=False).first.wait_for()
+    _shot(page, "import")
+
+    _go(page, "Map")
+    page.get_by_role("heading", name="Map").wait_for()
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    page.wait_for_timeout(3000)  # the map draws its layers after the chart element appears
+    _shot(page, "map")
+
+    _go(page, "Data")
     page.get_by_role("heading", name="Data", exact=True).wait_for()
     page.get_by_role("heading", name="Imports").wait_for()
-    page.locator('[data-testid="stDataFrame"]').first.wait_for()
-    page.get_by_text("3 import(s), newest first").wait_for()
-    page.wait_for_timeout(500)  # let the data grid paint before the screenshot
-    page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
+    page.get_by_text("harasta-tolls.csv").first.wait_for()
+    _shot(page, "data")
 
     outside = [url for url in requests if urlparse(url).scheme in {"http", "https", "ws", "wss"}
                and urlparse(url).hostname not in LOCAL_HOSTS]  # fmt: skip

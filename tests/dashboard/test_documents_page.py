@@ -8,6 +8,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from db import documents
+from db.auth import Actor
 from db.review import confirm_fact
 from db.writer import write_import
 from tests.dashboard.seed import ROOT, Store
@@ -59,13 +60,15 @@ def test_table_imports_show_their_summary_and_point_to_the_data_page(seeded_stor
 
 
 def test_a_report_opens_with_every_fact_highlighted(empty_store: Store) -> None:
-    older = write_import(report_result("older.txt", shift_days=-7), user="i", url=empty_store.url)
-    report = write_import(report_result(), user="i", url=empty_store.url)
+    older = write_import(
+        report_result("older.txt", shift_days=-7), actor=Actor("i", "editor"), url=empty_store.url
+    )
+    report = write_import(report_result(), actor=Actor("i", "editor"), url=empty_store.url)
     ids = {
         str(r["kind"]): int(r["id"])
         for _, r in documents.document_facts(report.import_id, empty_store.url).iterrows()
     }  # type: ignore[arg-type]
-    confirm_fact(ids["civilian_toll"], user="Amira")
+    confirm_fact(ids["civilian_toll"], actor=Actor("Amira", "editor"))
 
     at = _page()
     assert at.selectbox(key="documents_import").value == report.import_id  # newest first
@@ -97,8 +100,10 @@ def test_a_report_opens_with_every_fact_highlighted(empty_store: Store) -> None:
 
 
 def test_the_address_opens_a_report(empty_store: Store) -> None:
-    older = write_import(report_result("older.txt", shift_days=-7), user="i", url=empty_store.url)
-    write_import(report_result(), user="i", url=empty_store.url)
+    older = write_import(
+        report_result("older.txt", shift_days=-7), actor=Actor("i", "editor"), url=empty_store.url
+    )
+    write_import(report_result(), actor=Actor("i", "editor"), url=empty_store.url)
     at = _page(import_id=older.import_id)
     assert at.selectbox(key="documents_import").value == older.import_id
     assert "Aid update (older.txt)" in at.subheader[0].value

@@ -12,15 +12,21 @@ from streamlit.testing.v1 import AppTest
 import loaders.registry
 from dashboard import data
 from db import queries
+from db.auth import Actor, PermissionDenied
+from db.engine import database_url
+from tests.dashboard.conftest import login
 from tests.dashboard.seed import CONVOYS_CSV, ROOT, TOLLS_CSV, Store
 
 APP = str(ROOT / "app.py")
 IMPORT_PAGE = "dashboard/pages/import.py"
 TIMEOUT = 30
+ALICE = Actor("alice", "editor")
 
 
-def _import_page() -> AppTest:
+def _import_page(name: str = "alice", role: str = "editor") -> AppTest:
+    """The Import page, logged in as account ``name`` (its name is recorded with the import)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    login(at, database_url(), name, role)
     at.run()
     at.switch_page(IMPORT_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -28,8 +34,7 @@ def _import_page() -> AppTest:
     return at
 
 
-def _upload(at: AppTest, name: str, content: bytes, user: str = "alice") -> AppTest:
-    at.text_input(key="import_user").set_value(user)
+def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
     at.file_uploader(key="import_file").upload(name, content, "text/csv")
     at.run()
     at.button(key="import_submit").click().run()
@@ -89,9 +94,21 @@ def test_a_refused_file_shows_the_loader_message(empty_store: Store) -> None:
     assert queries.imports(empty_store.url).empty
 
 
-def test_a_blank_user_is_asked_for(empty_store: Store) -> None:
-    at = _upload(_import_page(), "tolls.csv", TOLLS_CSV.encode(), user="  ")
-    assert "who is importing" in at.warning[0].value
+def test_a_viewer_gets_no_import_page_and_no_import(empty_store: Store) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    login(at, empty_store.url, "vera", "viewer")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(IMPORT_PAGE)  # not in a viewer's menu, nor reachable by its address
+    page = login(
+        AppTest.from_file(str(ROOT / IMPORT_PAGE), default_timeout=TIMEOUT), empty_store.url, "vera", "viewer"
+    )
+    page.run()  # the page file run on its own still refuses
+    assert "needs the editor role" in page.info[0].value
+    assert not page.get("file_uploader")
+    with pytest.raises(PermissionDenied, match="viewer 'vera' may not import files"):
+        data.import_upload("tolls.csv", TOLLS_CSV.encode(), {}, Actor("vera", "viewer"))
     assert queries.imports(empty_store.url).empty
 
 
@@ -104,7 +121,7 @@ def test_upload_over_the_limit_is_refused_before_parsing(
     monkeypatch.setenv("ACCESS_MONITOR_MAX_UPLOAD_MB", "1")
     called: list[Path] = []
     monkeypatch.setattr(loaders.registry, "load_file", lambda path, **kw: called.append(path))
-    outcome = data.import_upload("big.csv", b"x" * (1024 * 1024 + 1), {}, "alice")
+    outcome = data.import_upload("big.csv", b"x" * (1024 * 1024 + 1), {}, ALICE)
     assert outcome.summary is None and called == []
     assert outcome.refused and "over the 1 MB upload limit" in outcome.refused
     assert "ACCESS_MONITOR_MAX_UPLOAD_MB" in outcome.refused and "cli ingest big.csv" in outcome.refused
@@ -133,7 +150,11 @@ def test_options_progress_and_temp_file(empty_store: Store, monkeypatch: pytest.
         "retract_missing": False,
     }
     outcome = data.import_upload(
-        "../../etc/tolls.csv", TOLLS_CSV.encode(), options, "bob", lambda *step: steps.append(step)
+        "../../etc/tolls.csv",
+        TOLLS_CSV.encode(),
+        options,
+        Actor("bob", "editor"),
+        lambda *step: steps.append(step),
     )
     assert outcome.refused is None and outcome.summary is not None
     assert outcome.file == "tolls.csv" and seen["path"].name == "tolls.csv"  # no path from the browser
@@ -150,7 +171,7 @@ def test_rejects_csv_is_formula_safe(empty_store: Store) -> None:
         "2018-03-09,Douma,Rural Damascus,UN; SARC; ICRC,13,",
         "2018-03-09,Douma,Rural Damascus,UN; SARC; ICRC,=1+2,",
     )
-    outcome = data.import_upload("convoys.csv", hostile.encode(), {}, "alice")
+    outcome = data.import_upload("convoys.csv", hostile.encode(), {}, ALICE)
     rejects = outcome.rejects()
     assert rejects[["row", "column"]].values.tolist() == [[5, "trucks"], [9, "place"]]
     assert list(rejects.columns) == ["file", "row", "column", "reason", "value"]

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from db.auth import Actor
 from db.shapes import place_figures
 from db.writer import write_import
 from loaders.registry import load_file
@@ -140,7 +141,7 @@ def test_imported_boundaries_are_drawn(empty_store: Store, tmp_path: Path) -> No
     }  # fmt: skip
     path = tmp_path / "syr_admin1_test.geojson"
     path.write_text(json.dumps(layer), encoding="utf-8")
-    write_import(load_file(path), user="test", url=empty_store.url)
+    write_import(load_file(path), actor=Actor("test", "editor"), url=empty_store.url)
     at = _map()
     assert at.selectbox(key="map_boundary_level").value == 1
     figure = _figure(at)

@@ -8,7 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import documents
+from db.auth import Actor
+from db.engine import database_url
 from db.writer import write_import
+from tests.dashboard.conftest import login
 from tests.dashboard.seed import ROOT, Store
 from tests.db.test_review import BESIEGED, CONVOY, TOLL, report_result
 
@@ -18,13 +21,15 @@ PAGE = "dashboard/pages/review.py"
 
 @pytest.fixture
 def report_store(empty_store: Store) -> Store:
-    write_import(report_result(), user="importer", url=empty_store.url)
+    write_import(report_result(), actor=Actor("importer", "editor"), url=empty_store.url)
     return empty_store
 
 
-def _page(**session: object) -> AppTest:
+def _page(actor: Actor | None = None) -> AppTest:
+    """The page in single-user mode, or logged in as ``actor`` (an account is created for it)."""
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["review_user"] = session.pop("user", "Amira")
+    if actor is not None:
+        login(at, database_url(), actor.name, actor.role)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -82,7 +87,7 @@ def test_first_pending_fact_shown_inside_its_document(report_store: Store) -> No
 
 def test_confirm_button_confirms_and_moves_on(report_store: Store) -> None:
     ids = _ids(report_store.url)
-    at = _page(user="Amira")
+    at = _page(actor=Actor("Amira", "editor"))
     at.button(key="review_confirm").click().run()
     assert not at.exception
     assert _status(report_store.url, ids["convoy"]) == "confirmed"
@@ -108,7 +113,7 @@ def test_reject_with_reason_then_the_history_shows_it(report_store: Store) -> No
 def test_edit_form_saves_each_changed_field(report_store: Store) -> None:
     ids = _ids(report_store.url)
     toll = ids["civilian_toll"]
-    at = _page(user="Ben")
+    at = _page(actor=Actor("Ben", "editor"))
     at.selectbox(key="review_fact").set_value(toll).run()
     at.text_input(key=f"review_edit_killed_{toll}").input("27")
     at.text_input(key=f"review_edit_sources_{toll}").input("SOHR; SAMS")
@@ -154,7 +159,9 @@ def test_save_and_confirm_moves_on(report_store: Store) -> None:
 
 
 def test_filters_by_kind_and_document(report_store: Store) -> None:
-    second = write_import(report_result("other.txt", shift_days=-7), user="i", url=report_store.url)
+    second = write_import(
+        report_result("other.txt", shift_days=-7), actor=Actor("i", "editor"), url=report_store.url
+    )
     at = _page()
     assert len(at.selectbox(key="review_fact").options) == 6
     at.selectbox(key="review_kind").set_value("civilian_toll").run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from db import documents
+from db.auth import Actor
 from db.review import confirm_fact, edit_fact, reject_fact
 from db.writer import write_import
 from loaders.records import FactKind, FactRecord, LoadResult, PlaceRef, Provenance, Quantity
@@ -21,9 +22,11 @@ def _table_import() -> LoadResult:
 
 def _two_reports(url: str) -> tuple[int, int]:
     older = write_import(
-        report_result("old.txt", published=dt.date(2018, 3, 1), shift_days=-7), user="i"
+        report_result("old.txt", published=dt.date(2018, 3, 1), shift_days=-7), actor=Actor("i", "editor")
     ).import_id
-    newer = write_import(report_result("new.txt", published=dt.date(2018, 3, 12)), user="i").import_id
+    newer = write_import(
+        report_result("new.txt", published=dt.date(2018, 3, 12)), actor=Actor("i", "editor")
+    ).import_id
     assert older and newer
     return older, newer
 
@@ -39,9 +42,11 @@ def test_empty_store(store_url: str) -> None:
 
 def test_pending_facts_newest_document_first_in_text_order(store_url: str) -> None:
     # The newer report is imported first: ordering follows the publication date, not the import.
-    newer = write_import(report_result("new.txt", published=dt.date(2018, 3, 12)), user="i").import_id
+    newer = write_import(
+        report_result("new.txt", published=dt.date(2018, 3, 12)), actor=Actor("i", "editor")
+    ).import_id
     older = write_import(
-        report_result("old.txt", published=dt.date(2018, 3, 1), shift_days=-7), user="i"
+        report_result("old.txt", published=dt.date(2018, 3, 1), shift_days=-7), actor=Actor("i", "editor")
     ).import_id
     pending = documents.pending_facts(url=store_url)
     assert list(pending["import_id"]) == [newer] * 3 + [older] * 3
@@ -61,17 +66,17 @@ def test_pending_facts_newest_document_first_in_text_order(store_url: str) -> No
     only_old = documents.pending_facts(import_id=older, url=store_url)
     assert set(only_old["import_id"]) == {older} and len(only_old) == 3
 
-    confirm_fact(int(first["id"]), user="a")
-    reject_fact(int(pending["id"][1]), user="a")
+    confirm_fact(int(first["id"]), actor=Actor("a", "editor"))
+    reject_fact(int(pending["id"][1]), actor=Actor("a", "editor"))
     assert len(documents.pending_facts(url=store_url)) == 4
 
 
 def test_imports_with_counts_reports_and_tables(store_url: str) -> None:
     older, newer = _two_reports(store_url)
-    table = write_import(_table_import(), user="i").import_id
+    table = write_import(_table_import(), actor=Actor("i", "editor")).import_id
     facts = documents.pending_facts(import_id=newer, url=store_url)
-    confirm_fact(int(facts["id"][0]), user="a")
-    reject_fact(int(facts["id"][1]), user="a")
+    confirm_fact(int(facts["id"][0]), actor=Actor("a", "editor"))
+    reject_fact(int(facts["id"][1]), actor=Actor("a", "editor"))
     listed = documents.imports_with_counts(store_url).set_index("import_id")
     assert list(listed.index) == [table, newer, older]  # newest import first
     new = listed.loc[newer]
@@ -113,8 +118,8 @@ def test_fact_detail_and_history(store_url: str) -> None:
         dt.date(2018, 3, 8), dt.date(2018, 3, 12), "new.txt"
     )  # fmt: skip
 
-    edit_fact(toll_id, {"killed": 27, "injured": "3"}, user="Amira")
-    reject_fact(toll_id, user="Ben", reason="double count")
+    edit_fact(toll_id, {"killed": 27, "injured": "3"}, actor=Actor("Amira", "editor"))
+    reject_fact(toll_id, actor=Actor("Ben", "editor"), reason="double count")
     history = documents.fact_history(toll_id, store_url)
     rows = history[["changed_by", "action", "field", "before", "after"]].values.tolist()
     assert rows == [

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 import db.review as review
 from db import queries
+from db.auth import Actor
 from db.engine import write_engine
 from db.models import Fact, FactChange, FactOrganisation, Organisation
 from db.queries import Scope
@@ -109,7 +110,7 @@ def _sources(url: str, fact_id: int, role: str = "source") -> list[str]:
 
 @pytest.fixture
 def report(store_url: str) -> str:
-    write_import(report_result(), user="importer")
+    write_import(report_result(), actor=Actor("importer", "editor"))
     return store_url
 
 
@@ -121,7 +122,7 @@ def test_text_facts_arrive_pending_with_their_spans(report: str) -> None:
 
 def test_confirm_records_who_when_before_after(report: str) -> None:
     toll = _fact(report, "civilian_toll")
-    assert confirm_fact(toll["id"], user="  Amira ") is True
+    assert confirm_fact(toll["id"], actor=Actor("  Amira ", "editor")) is True
     after = _fact(report, "civilian_toll")
     assert (after["review_status"], after["reviewed_by"]) == ("confirmed", "Amira")
     assert after["reviewed_at"] is not None
@@ -129,19 +130,19 @@ def test_confirm_records_who_when_before_after(report: str) -> None:
         ("confirm", "Amira", {"review_status": "pending"}, {"review_status": "confirmed"})
     ]
     # Confirming twice changes nothing and records nothing.
-    assert confirm_fact(toll["id"], user="Amira") is False
+    assert confirm_fact(toll["id"], actor=Actor("Amira", "editor")) is False
     assert len(_changes(report, toll["id"])) == 1
 
 
 def test_reject_keeps_the_fact_and_the_reason(report: str) -> None:
     convoy = _fact(report, "convoy")
-    assert reject_fact(convoy["id"], user="Ben", reason="an evacuation, not aid") is True
+    assert reject_fact(convoy["id"], actor=Actor("Ben", "editor"), reason="an evacuation, not aid") is True
     assert _fact(report, "convoy")["review_status"] == "rejected"
     assert _changes(report, convoy["id"]) == [
         ("reject", "Ben", {"review_status": "pending"},
          {"review_status": "rejected", "reason": "an evacuation, not aid"}),
     ]  # fmt: skip
-    assert set_review_status(convoy["id"], "pending", user="Ben") is True
+    assert set_review_status(convoy["id"], "pending", actor=Actor("Ben", "editor")) is True
     reopened = _fact(report, "convoy")
     assert (reopened["review_status"], reopened["reviewed_by"]) == ("pending", None)
     assert _changes(report, convoy["id"])[-1][0] == "reopen"
@@ -152,14 +153,14 @@ def test_confirming_a_toll_brings_it_into_the_week_figures(report: str) -> None:
     assert queries.week_headline(W10, url=report)["killed_low"] == 0  # pending: not counted
     pending = queries.week_headline(W10, Scope(include_pending=True), url=report)
     assert (pending["killed_low"], pending["killed_high"]) == (25, 25)  # counted only when asked
-    confirm_fact(toll["id"], user="a")
+    confirm_fact(toll["id"], actor=Actor("a", "editor"))
     headline = queries.week_headline(W10, url=report)
     assert (headline["killed_low"], headline["killed_high"]) == (25, 25)
 
 
 def test_rejecting_a_toll_keeps_it_out_even_with_pending(report: str) -> None:
     toll = _fact(report, "civilian_toll")
-    reject_fact(toll["id"], user="a")
+    reject_fact(toll["id"], actor=Actor("a", "editor"))
     for scope in (Scope(), Scope(include_pending=True)):
         headline = queries.week_headline(W10, scope, url=report)
         assert (headline["killed_low"], headline["killed_high"]) == (0, 0)
@@ -171,7 +172,7 @@ def test_edit_records_only_the_changed_fields(report: str) -> None:
         toll["id"],
         {"killed": "27", "injured_low": "40", "injured_high": "45", "injured_qualifier": "about",
          "period_start": "2018-03-08", "place_text": "Douma", "sources": "SOHR; SAMS"},
-        user="Amira",
+        actor=Actor("Amira", "editor"),
     )  # fmt: skip
     assert changed == {
         "killed": 27, "injured_low": 40, "injured_high": 45, "injured_qualifier": "about", "sources": "SAMS; SOHR"
@@ -191,7 +192,10 @@ def test_edit_records_only_the_changed_fields(report: str) -> None:
                       "sources": "SOHR"}  # fmt: skip
     assert after_ == changed
     # The same values again: nothing changes, nothing is recorded.
-    assert edit_fact(toll["id"], {"killed": 27, "sources": ["SAMS", "SOHR"]}, user="Amira") == {}
+    assert (
+        edit_fact(toll["id"], {"killed": 27, "sources": ["SAMS", "SOHR"]}, actor=Actor("Amira", "editor"))
+        == {}
+    )
     assert len(_changes(report, toll["id"])) == 1
 
 
@@ -199,7 +203,7 @@ def test_edit_and_confirm_in_one_go(report: str) -> None:
     convoy = _fact(report, "convoy")
     changed = edit_fact(
         convoy["id"], {"trucks": 14, "outcome": "partially_delivered", "organisations": "UN; SARC; ICRC"},
-        user="Ben", confirm=True,
+        actor=Actor("Ben", "editor"), confirm=True,
     )  # fmt: skip
     assert changed == {"trucks": 14, "outcome": "partially_delivered", "organisations": "ICRC; SARC; UN"}
     after = _fact(report, "convoy")
@@ -216,7 +220,9 @@ def test_edit_and_confirm_in_one_go(report: str) -> None:
 
 def test_editing_place_and_date_moves_the_fact(report: str) -> None:
     convoy = _fact(report, "convoy")
-    changed = edit_fact(convoy["id"], {"place_text": "Madaya", "date": dt.date(2018, 3, 12)}, user="a")
+    changed = edit_fact(
+        convoy["id"], {"place_text": "Madaya", "date": dt.date(2018, 3, 12)}, actor=Actor("a", "editor")
+    )
     assert changed["place_text"] == "Madaya" and changed["date"] == "2018-03-12"
     assert "place_id" in changed  # resolved through the gazetteer again, and recorded
     with write_engine(report).connect() as conn:
@@ -237,7 +243,7 @@ def test_besieged_fields(report: str) -> None:
         besieged["id"],
         {"population": "", "population_low": "390,000", "population_high": "400000", "status": "besieged",
          "besieging_party": "  Syrian   government forces "},
-        user="a",
+        actor=Actor("a", "editor"),
     )  # fmt: skip
     after = _fact(report, "besieged_population")
     assert (after["population"], after["population_low"], after["population_high"]) == (None, 390000, 400000)
@@ -275,7 +281,7 @@ def test_edit_refuses_bad_input_and_changes_nothing(
 ) -> None:
     before = _fact(report, kind)
     with pytest.raises(ReviewError, match=message):
-        edit_fact(before["id"], changes, user="a")
+        edit_fact(before["id"], changes, actor=Actor("a", "editor"))
     assert _fact(report, kind) == before
     assert _changes(report, before["id"]) == []
 
@@ -283,11 +289,11 @@ def test_edit_refuses_bad_input_and_changes_nothing(
 def test_refusals_name_what_to_do(report: str) -> None:
     toll = _fact(report, "civilian_toll")
     with pytest.raises(ReviewError, match="there is no fact with id 999999"):
-        confirm_fact(999999, user="a")
-    with pytest.raises(ReviewError, match="user: say who is reviewing"):
-        confirm_fact(toll["id"], user=" ")
+        confirm_fact(999999, actor=Actor("a", "editor"))
+    with pytest.raises(ValueError, match="an actor needs a name"):
+        confirm_fact(toll["id"], actor=Actor(" ", "editor"))
     with pytest.raises(ReviewError, match="review_status: 'maybe' is not allowed"):
-        set_review_status(toll["id"], "maybe", user="a")
+        set_review_status(toll["id"], "maybe", actor=Actor("a", "editor"))
     assert _fact(report, "civilian_toll")["review_status"] == "pending"
 
 
@@ -300,7 +306,7 @@ def test_an_error_mid_edit_leaves_the_fact_unchanged(report: str, monkeypatch: p
 
     monkeypatch.setattr(review.OrganisationIndex, "resolve_or_add", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        edit_fact(toll["id"], {"killed": 99, "sources": "MSF"}, user="a", confirm=True)
+        edit_fact(toll["id"], {"killed": 99, "sources": "MSF"}, actor=Actor("a", "editor"), confirm=True)
     assert _fact(report, "civilian_toll") == toll
     assert _sources(report, toll["id"]) == ["SOHR"]
     with write_engine(report).connect() as conn:
@@ -313,9 +319,10 @@ def test_structured_facts_can_be_reviewed_too(store_url: str) -> None:
         period_start=dt.date(2018, 3, 8), period_end=dt.date(2018, 3, 8), killed=Quantity(value=5),
     )  # fmt: skip
     write_import(
-        LoadResult(file="t.csv", format="table-csv", sha256="t" * 64, records=[record], rows_in=1), user="i"
+        LoadResult(file="t.csv", format="table-csv", sha256="t" * 64, records=[record], rows_in=1),
+        actor=Actor("i", "editor"),
     )
     fact = _fact(store_url, "civilian_toll")
     assert fact["review_status"] == "confirmed"
-    assert reject_fact(fact["id"], user="a") is True
+    assert reject_fact(fact["id"], actor=Actor("a", "editor")) is True
     assert queries.week_headline(W10, url=store_url)["killed_high"] == 0

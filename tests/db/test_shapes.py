@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 import db.writer as writer
+from db.auth import Actor
 from db.engine import write_engine
 from db.models import Import, Place, PlaceShape
 from db.shapes import boundaries, boundary_levels, place_figures
@@ -61,7 +62,7 @@ def test_cod_polygons_are_stored_on_their_places(tmp_path: Path, store_url: str)
     )
     result = load_file(path)
     assert set(result.meta["shapes"]) == {"SY03", "SY99"}
-    summary = write_import(result, user="test")
+    summary = write_import(result, actor=Actor("test", "editor"))
     assert summary.status == "imported"
     rows = _shape_rows(store_url)
     assert [(r[0], r[1], r[2]) for r in rows] == [("SY03", 1, "gov.geojson"), ("SY99", 1, "gov.geojson")]
@@ -83,7 +84,7 @@ def test_points_store_no_shape(tmp_path: Path, store_url: str) -> None:
     point = {"type": "Point", "coordinates": [36.4, 33.5]}
     result = load_file(_geojson(tmp_path, "points.geojson", [_governorate("SY03", "Rural Damascus", point)]))
     assert "shapes" not in result.meta
-    write_import(result, user="test")
+    write_import(result, actor=Actor("test", "editor"))
     assert _shape_rows(store_url) == []
     assert boundary_levels(store_url) == []
 
@@ -92,11 +93,12 @@ def test_a_new_version_of_the_layer_replaces_the_shape(tmp_path: Path, store_url
     first = {"type": "Polygon", "coordinates": [_ring(36.0, 33.0)]}
     second = {"type": "Polygon", "coordinates": [_ring(36.0, 33.0, 0.75)]}
     write_import(
-        load_file(_geojson(tmp_path, "v1.geojson", [_governorate("SY03", "Rural Damascus", first)])), user="t"
+        load_file(_geojson(tmp_path, "v1.geojson", [_governorate("SY03", "Rural Damascus", first)])),
+        actor=Actor("t", "editor"),
     )
     write_import(
         load_file(_geojson(tmp_path, "v2.geojson", [_governorate("SY03", "Rural Damascus", second)])),
-        user="t",
+        actor=Actor("t", "editor"),
     )
     rows = _shape_rows(store_url)
     assert len(rows) == 1
@@ -114,7 +116,7 @@ def test_shapes_roll_back_with_their_import(
 
     monkeypatch.setattr(writer, "_write_issues", fail)  # fails after the places and shapes are written
     with pytest.raises(RuntimeError, match="disk full"):
-        write_import(result, user="test")
+        write_import(result, actor=Actor("test", "editor"))
     assert _shape_rows(store_url) == []
     with write_engine(store_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(Import)).scalar_one() == 0
@@ -126,7 +128,7 @@ def test_real_syria_admin1_layer_stores_fourteen_governorates(shared_data: Path,
         pytest.skip(f"{path} not found")
     result = load_file(path)
     assert len(result.meta["shapes"]) == 14
-    write_import(result, user="test")
+    write_import(result, actor=Actor("test", "editor"))
     frame = boundaries(None, store_url).set_index("pcode")
     assert len(frame) == 14 and set(frame["level"]) == {1}
     assert set(frame["source"]) == {"syr_admin1.geojson"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from db.auth import Actor
 from db.engine import write_engine
 from db.writer import write_import
 from loaders.records import LoadError
@@ -34,21 +35,21 @@ PLACE_FILES = {
 def test_shared_file_imports_with_full_accounting(name: str, shared_data: Path, store_url: str) -> None:
     result = load_file(shared_data / name)
     assert result.format == {**FACT_FILES, **PLACE_FILES}[name]
-    summary = write_import(result, user="test")
+    summary = write_import(result, actor=Actor("test", "editor"))
     assert summary.status == "imported"
     assert summary.rows_in > 0
     assert (
         summary.added + summary.updated + summary.duplicate + summary.skipped + summary.rejected
         == summary.rows_in
     )
-    again = write_import(load_file(shared_data / name), user="test")
+    again = write_import(load_file(shared_data / name), actor=Actor("test", "editor"))
     assert again.status == "already imported" and again.added == 0
 
 
 def test_all_shared_files_into_one_store(shared_data: Path, store_url: str) -> None:
     """Gazetteer first, then facts: places resolve against the COD names, nothing double counted."""
     for name in [*PLACE_FILES, *FACT_FILES]:
-        write_import(load_file(shared_data / name), user="test")
+        write_import(load_file(shared_data / name), actor=Actor("test", "editor"))
     with write_engine(store_url).connect() as conn:
         duma = conn.execute(
             text("SELECT p.name, p.lat, p.verified FROM places p WHERE p.pcode = 'C2338'")

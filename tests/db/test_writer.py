@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 import db.writer as writer
+from db.auth import Actor
 from db.engine import write_engine
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place
 from db.writer import write_import
@@ -51,7 +52,7 @@ def _result(name: str, records: list[FactRecord], **meta: object) -> LoadResult:
 
 
 def test_table_import_counts_and_provenance(store_url: str) -> None:
-    summary = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), user="tester")
+    summary = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), actor=Actor("tester", "editor"))
     assert (summary.status, summary.rows_in, summary.added, summary.rejected) == ("imported", 5, 3, 2)
     with write_engine(store_url).connect() as conn:
         row = conn.execute(
@@ -75,9 +76,9 @@ def test_table_import_counts_and_provenance(store_url: str) -> None:
 
 
 def test_same_file_twice_adds_nothing(store_url: str, tmp_path: Path) -> None:
-    first = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), user="a")
+    first = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), actor=Actor("a", "editor"))
     before = _snapshot(store_url)
-    second = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), user="b")
+    second = write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), actor=Actor("b", "editor"))
     assert second.status == "already imported" and second.import_id == first.import_id
     assert second.added == 0 and second.duplicate == 3
     assert _snapshot(store_url) == before
@@ -85,7 +86,7 @@ def test_same_file_twice_adds_nothing(store_url: str, tmp_path: Path) -> None:
     lines = (TABLES / "convoys_semicolon_dmy.csv").read_text(encoding="utf-8").splitlines()
     resaved = tmp_path / "resaved.csv"
     resaved.write_text("\n".join(lines[:2] + list(reversed(lines[2:]))) + "\n", encoding="utf-8")
-    third = write_import(load_file(resaved), user="c")
+    third = write_import(load_file(resaved), actor=Actor("c", "editor"))
     assert (third.status, third.added, third.duplicate, third.rejected) == ("imported", 0, 3, 2)
     assert _count(store_url, Fact) == 3
 
@@ -93,7 +94,7 @@ def test_same_file_twice_adds_nothing(store_url: str, tmp_path: Path) -> None:
 def test_failed_import_leaves_store_exactly_as_it_was(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_import(load_file(TABLES / "besieged_utf16.csv"), user="a")
+    write_import(load_file(TABLES / "besieged_utf16.csv"), actor=Actor("a", "editor"))
     before = _snapshot(store_url)
 
     def explode(*_args: object, **_kw: object) -> None:
@@ -101,17 +102,19 @@ def test_failed_import_leaves_store_exactly_as_it_was(
 
     monkeypatch.setattr(writer, "_write_issues", explode)  # after facts and places were written
     with pytest.raises(RuntimeError, match="disk full"):
-        write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), user="a")
+        write_import(load_file(TABLES / "convoys_semicolon_dmy.csv"), actor=Actor("a", "editor"))
     assert _snapshot(store_url) == before
 
 
 def test_acled_style_update_and_retraction(store_url: str) -> None:
-    write_import(_result("v1", [_toll("1", 3, 1), _toll("2", 5, 2), _toll("3", 7, 3)]), user="a")
+    write_import(
+        _result("v1", [_toll("1", 3, 1), _toll("2", 5, 2), _toll("3", 7, 3)]), actor=Actor("a", "editor")
+    )
     edited = _result(
         "v2", [_toll("1", 3, 1), _toll("2", 6, 2)], dataset="acled", countries=["SYR"],
         date_min=dt.date(2018, 3, 1), date_max=dt.date(2018, 3, 31),
     )  # fmt: skip
-    summary = write_import(edited, user="b", retract_missing=True)
+    summary = write_import(edited, actor=Actor("b", "editor"), retract_missing=True)
     assert (summary.added, summary.updated, summary.duplicate, summary.retracted) == (0, 1, 1, 1)
     with write_engine(store_url).connect() as conn:
         facts = dict(conn.execute(select(Fact.external_id, Fact.killed)).all())
@@ -129,7 +132,7 @@ def test_acled_style_update_and_retraction(store_url: str) -> None:
 def test_unknown_place_added_unverified_under_its_admin_area(store_url: str) -> None:
     record = _toll("9", 2, 4, place="Beit Nayem")
     record.place = PlaceRef(name="Beit Nayem", admin1="Rural Damascus", country="SYR", lat=33.52, lon=36.42)
-    summary = write_import(_result("unknown-place", [record]), user="a")
+    summary = write_import(_result("unknown-place", [record]), actor=Actor("a", "editor"))
     assert summary.added == 1 and summary.places_added == 1
     with write_engine(store_url).connect() as conn:
         place = conn.execute(
@@ -141,7 +144,7 @@ def test_unknown_place_added_unverified_under_its_admin_area(store_url: str) -> 
 
 
 def test_known_place_resolved_through_aliases(store_url: str) -> None:
-    summary = write_import(load_file(TABLES / "tolls_cp1256_tab.csv"), user="a")
+    summary = write_import(load_file(TABLES / "tolls_cp1256_tab.csv"), actor=Actor("a", "editor"))
     assert summary.places_added == 0  # الغوطة الشرقية and دوما are in the built-in gazetteer
     with write_engine(store_url).connect() as conn:
         names = (
@@ -155,7 +158,7 @@ def test_known_place_resolved_through_aliases(store_url: str) -> None:
 def test_red_crescent_means_sarc_in_syria(store_url: str) -> None:
     record = _toll("r1", 1, 5)
     record.sources = ["Syrian Arab Red Crescent", "Red Cross"]
-    write_import(_result("orgs", [record]), user="a")
+    write_import(_result("orgs", [record]), actor=Actor("a", "editor"))
     with write_engine(store_url).connect() as conn:
         names = (
             conn.execute(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from db.auth import Actor
 from db.engine import dispose_all
 from db.migrate import forget, upgrade
 from db.writer import write_import
@@ -43,7 +44,7 @@ def _copy(url: str, target: Path) -> str:
 def _load(url: str, paths: list[Path]) -> None:
     upgrade(url)
     for path in paths:
-        write_import(load_file(path), user="test", url=url)
+        write_import(load_file(path), actor=Actor("test", "editor"), url=url)
     forget(url)
     dispose_all()
 

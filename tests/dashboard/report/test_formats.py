@@ -12,6 +12,7 @@ import pytest
 from dashboard.report import csvzip, html, hxl, pdf, xlsx
 from dashboard.report.model import ReportOptions, WeeklyReport, build_report
 from db import trends
+from tests.conftest import EDITOR
 from tests.dashboard.report.conftest import ARABIC_PLACE, FORMULA, HTML_PLACE, W10
 from tests.dashboard.report.readback import (
     parse_html,
@@ -32,12 +33,12 @@ def _span(low: int, high: int) -> str:
 
 @pytest.fixture(scope="module")
 def demo_report(demo_store: str) -> WeeklyReport:
-    return build_report(ReportOptions(W10, variant="internal"), demo_store)
+    return build_report(ReportOptions(W10, variant="internal"), demo_store, actor=EDITOR)
 
 
 @pytest.fixture(scope="module")
 def tricky_report(tricky_store: str) -> WeeklyReport:
-    return build_report(ReportOptions(W10, variant="public", title=FORMULA), tricky_store)
+    return build_report(ReportOptions(W10, variant="public", title=FORMULA), tricky_store, actor=EDITOR)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,8 @@ import pytest
 
 from dashboard.report.model import ReportError, ReportOptions, build_report, find_place, parse_week, suppress
 from db import queries, review, trends
+from db.auth import Actor
+from tests.conftest import EDITOR
 from tests.dashboard.report.conftest import ARABIC_PLACE, W10
 
 END = W10 + dt.timedelta(days=6)
@@ -22,7 +24,7 @@ def _trend(url: str, pending: bool) -> pd.DataFrame:
 
 @pytest.mark.parametrize("variant", ["internal", "public"])
 def test_headlines_equal_the_overview_query(demo_store: str, variant: str) -> None:
-    report = build_report(ReportOptions(W10, variant=variant), demo_store)  # type: ignore[arg-type]
+    report = build_report(ReportOptions(W10, variant=variant), demo_store, actor=EDITOR)  # type: ignore[arg-type]
     trend = _trend(demo_store, variant == "internal")
     this, before = trend.iloc[-1], trend.iloc[-2]
     got = {h.key: h for h in report.headlines}
@@ -36,7 +38,7 @@ def test_headlines_equal_the_overview_query(demo_store: str, variant: str) -> No
 
 
 def test_tables_equal_the_query_results(demo_store: str) -> None:
-    report = build_report(ReportOptions(W10, variant="internal"), demo_store)
+    report = build_report(ReportOptions(W10, variant="internal"), demo_store, actor=EDITOR)
     sel = trends.Selection(W10, END, include_pending=True)
     convoys = trends.convoy_facts(sel, demo_store).sort_values("date")
     assert report.convoys["date"].tolist() == convoys["date"].tolist()
@@ -55,7 +57,7 @@ def test_tables_equal_the_query_results(demo_store: str) -> None:
 
 
 def test_sources_appendix_lists_every_import_behind_the_figures(demo_store: str) -> None:
-    report = build_report(ReportOptions(W10), demo_store)
+    report = build_report(ReportOptions(W10), demo_store, actor=EDITOR)
     by_file = report.sources.set_index("file_name")
     assert set(by_file.index) == {"besieged.csv", "convoys.csv", "tolls.csv"}
     assert by_file.loc["convoys.csv", "facts"] == 2
@@ -67,9 +69,9 @@ def test_sources_appendix_lists_every_import_behind_the_figures(demo_store: str)
 def test_public_variant_leaves_out_pending_facts(writable_demo: str) -> None:
     attacked = trends.convoy_facts(trends.Selection(W10, END), writable_demo)
     fact_id = int(attacked.loc[attacked["outcome"] == "attacked", "id"].iloc[0])
-    review.set_review_status(fact_id, "pending", user="tester", url=writable_demo)
-    public = build_report(ReportOptions(W10, variant="public"), writable_demo)
-    internal = build_report(ReportOptions(W10, variant="internal"), writable_demo)
+    review.set_review_status(fact_id, "pending", actor=Actor("tester", "editor"), url=writable_demo)
+    public = build_report(ReportOptions(W10, variant="public"), writable_demo, actor=EDITOR)
+    internal = build_report(ReportOptions(W10, variant="internal"), writable_demo, actor=EDITOR)
     # Public: the convoy's last confirmed report (postponed) stands; the pending attack is left out.
     assert public.convoys["outcome"].tolist() == ["items_removed", "postponed"]
     assert set(public.convoys["review_status"]) == {"confirmed"}
@@ -80,8 +82,8 @@ def test_public_variant_leaves_out_pending_facts(writable_demo: str) -> None:
 
 
 def test_public_variant_suppresses_small_counts_and_coarsens_coordinates(tricky_store: str) -> None:
-    public = build_report(ReportOptions(W10, variant="public", threshold=5), tricky_store)
-    internal = build_report(ReportOptions(W10, variant="internal"), tricky_store)
+    public = build_report(ReportOptions(W10, variant="public", threshold=5), tricky_store, actor=EDITOR)
+    internal = build_report(ReportOptions(W10, variant="internal"), tricky_store, actor=EDITOR)
     pub = public.convoys.set_index("place")
     assert pub.loc[ARABIC_PLACE, "people_served"] == "<5"
     assert internal.convoys.set_index("place").loc[ARABIC_PLACE, "people_served"] == 2
@@ -96,7 +98,7 @@ def test_public_variant_suppresses_small_counts_and_coarsens_coordinates(tricky_
 
 def test_a_place_with_its_sub_places(demo_store: str) -> None:
     place_id, name = find_place("EASTERN ghouta", demo_store)
-    report = build_report(ReportOptions(W10, place_id, name, "internal"), demo_store)
+    report = build_report(ReportOptions(W10, place_id, name, "internal"), demo_store, actor=EDITOR)
     assert set(report.convoys["place"]) == {"Douma"}  # inside eastern Ghouta
     assert report.besieged["place"].tolist() == ["eastern Ghouta"]
     assert "eastern Ghouta and the places inside it" in report.scope
@@ -113,5 +115,5 @@ def test_arguments_are_checked(demo_store: str) -> None:
 
 
 def test_a_week_without_data(demo_store: str) -> None:
-    report = build_report(ReportOptions(dt.date(2030, 3, 4)), demo_store)
+    report = build_report(ReportOptions(dt.date(2030, 3, 4)), demo_store, actor=EDITOR)
     assert not report.has_data and report.convoys.empty

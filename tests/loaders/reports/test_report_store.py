@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
+from db.auth import Actor
 from db.migrate import upgrade
 from db.writer import write_import
 from loaders import reports
@@ -13,7 +14,7 @@ from tests.loaders.reports.conftest import FIXTURES
 def test_report_facts_are_stored_pending_with_spans(store_url: str) -> None:
     upgrade()
     result = reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt")
-    summary = write_import(result, user="tester")
+    summary = write_import(result, actor=Actor("tester", "editor"))
     assert summary.added == len(result.records) == 3
     engine = create_engine(store_url)
     with engine.connect() as conn:
@@ -25,5 +26,7 @@ def test_report_facts_are_stored_pending_with_spans(store_url: str) -> None:
     assert {r.review_status for r in rows} == {"pending"} and {r.method for r in rows} == {"text"}
     for row in rows:
         assert document[row.span_start : row.span_end] == row.evidence
-    again = write_import(reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt"), user="tester")
+    again = write_import(
+        reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt"), actor=Actor("tester", "editor")
+    )
     assert again.added == 0  # idempotent

@@ -1,7 +1,7 @@
 """Two small reads the weekly report needs that db.queries and db.trends do not offer yet: where
 places sit (admin areas, p-code, coordinates) and every organisation that ran a convoy.
 
-Read-only, on the read engine, like db.queries; candidates to move there (see the issue's report).
+Read-only, on the read engine, like db.queries.
 """
 
 from __future__ import annotations

@@ -1,0 +1,101 @@
+"""Audit and users (admins): read and filter the audit log; add accounts, change roles, disable them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.session import require_actor
+from db.auth import AUDIT_ACTIONS, ROLES, AuthError, PermissionDenied
+
+FLASH = "audit_flash"
+
+
+def show_flash() -> None:
+    if FLASH in st.session_state:
+        level, message = st.session_state.pop(FLASH)
+        (st.error if level == "error" else st.success)(message)
+
+
+def _run(action: str, call: object, *args: object) -> None:
+    """Run an account change and keep its outcome for the next run (refusals as errors)."""
+    try:
+        result = call(*args)  # type: ignore[operator]
+    except (AuthError, PermissionDenied, ValueError) as exc:
+        st.session_state[FLASH] = ("error", f"{action}: {exc}")
+        return
+    st.session_state[FLASH] = (
+        "success",
+        f"{action}: done." if result is not False else f"{action}: nothing to change.",
+    )
+
+
+def show_log() -> None:
+    st.subheader("Audit log")
+    left, middle, right = st.columns([1, 1, 2])
+    user = left.text_input("User", key="audit_user", placeholder="every user").strip() or None
+    action = middle.selectbox(
+        "Action", AUDIT_ACTIONS, index=None, key="audit_action", placeholder="every action"
+    )
+    today = dt.datetime.now(dt.UTC).date()
+    dates = right.date_input("Dates (UTC)", (today - dt.timedelta(days=30), today), key="audit_dates",
+                             format="YYYY-MM-DD")  # fmt: skip
+    chosen = tuple(dates) if isinstance(dates, tuple | list) else (dates,)
+    start, end = (chosen[0], chosen[-1]) if chosen else (None, None)
+    events = data.audit_events(user, action, start, end)
+    where = ", ".join(x for x in (f"by {user}" if user else "", action or "") if x) or "every user and action"
+    st.caption(f"{len(events):,} line(s), newest first: {where}, {start} to {end}. The log is append-only.")
+    shown = events.assign(details=events["details"].map(lambda d: "" if d is None else str(d)))
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button("Download as CSV", data.csv_bytes(shown), file_name="audit-log.csv", mime="text/csv",
+                       key="audit_download")  # fmt: skip
+
+
+def show_users() -> None:
+    st.subheader("Accounts")
+    accounts = data.users()
+    if accounts.empty:
+        st.caption(
+            "No accounts: the app runs in single-user mode. The first account you add should be an admin."
+        )
+    else:
+        st.dataframe(accounts, hide_index=True, width="stretch")
+    with st.form("audit_add_user", clear_on_submit=True):
+        st.markdown("**Add an account**")
+        cols = st.columns(3)
+        name = cols[0].text_input("Name", key="audit_new_name")
+        password = cols[1].text_input(
+            "Password (8 characters or more)", type="password", key="audit_new_password"
+        )
+        role = cols[2].selectbox("Role", ROLES, key="audit_new_role")
+        if st.form_submit_button("Add account"):
+            _run(f"Add '{name}'", data.add_user, name, password, role)
+            st.rerun()
+    names = list(accounts["name"]) if not accounts.empty else []
+    if not names:
+        return
+    left, right = st.columns(2)
+    with left.form("audit_set_role"):
+        who = st.selectbox("Account", names, key="audit_role_name")
+        new_role = st.selectbox("New role", ROLES, key="audit_role_role")
+        if st.form_submit_button("Change role"):
+            _run(f"Role of '{who}'", data.set_role, who, new_role)
+            st.rerun()
+    with right.form("audit_disable"):
+        gone = st.selectbox("Account", names, key="audit_disable_name")
+        if st.form_submit_button("Disable (can no longer log in)"):
+            _run(f"Disable '{gone}'", data.disable_user, gone)
+            st.rerun()
+
+
+st.title("Audit and users")
+actor = require_actor()
+if not actor.may("audit"):
+    st.info(f"The audit log and accounts are for admins; {actor.name} is a {actor.role}.")
+    st.stop()
+show_flash()
+show_users()
+show_log()
+st.caption(f"Store: {data.store_label()}")
