@@ -59,3 +59,27 @@ def test_places_unverified_and_merge(
     listing = capsys.readouterr().out
     assert "Dooma" in listing and "places merge" in listing
     assert cli.main(["places", "merge", "999999", "1"]) == 1
+
+
+def test_backup_and_restore_commands(store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert cli.main(["ingest", str(TABLES / "besieged_utf16.csv")]) == 0
+    backup = tmp_path / "store.backup"
+    assert cli.main(["backup", str(backup)]) == 0
+    assert backup.exists() and backup.stat().st_size > 0
+    assert cli.main(["ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0
+    assert cli.main(["restore", str(backup)]) == 0
+    capsys.readouterr()
+    from db.queries import store_counts
+
+    counts = store_counts(store_url)
+    assert counts.get("besieged_population") == 4 and not counts.get("convoy")  # back to the backup
+    not_a_backup = tmp_path / "notes.txt"
+    not_a_backup.write_text("hello", encoding="utf-8")
+    assert cli.main(["restore", str(not_a_backup)]) == 1
+    assert "not restored" in capsys.readouterr().err
+
+
+def test_ingest_size_limit_is_optional(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["ingest", "--max-mb", "0.0001", str(TABLES / "convoys_semicolon_dmy.csv")]) == 1
+    assert "refused" in capsys.readouterr().out
+    assert cli.main(["ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0

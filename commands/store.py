@@ -1,0 +1,50 @@
+"""The store itself: migrate, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from commands.common import actor_for, console, out
+from db.migrate import upgrade
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    engine = upgrade()
+    out.print(f"Store is current: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, backup
+
+    try:
+        written = backup(args.path, actor=actor_for(args, "backup"))
+    except BackupError as exc:
+        console.print(f"[red]no backup:[/red] {exc}", highlight=False)
+        return 1
+    out.print(f"Backup written to {written}", highlight=False)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from db.backup import BackupError, restore
+
+    try:
+        restore(args.path, actor=actor_for(args, "restore"))
+    except BackupError as exc:
+        console.print(f"[red]not restored:[/red] {exc}", highlight=False)
+        return 1
+    out.print(f"Store restored from {args.path}", highlight=False)
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    migrate = sub.add_parser("migrate", help="create or upgrade the store's schema")
+    migrate.set_defaults(func=cmd_migrate)
+    backup = sub.add_parser("backup", help="copy the store to FILE while it is in use (admin)")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the store with a backup FILE (admin)")
+    restore.add_argument("path", type=Path, help="a file written by 'backup'")
+    restore.set_defaults(func=cmd_restore)
