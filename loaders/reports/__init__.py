@@ -33,7 +33,11 @@ def detect(head: Any) -> int:
         return 60 if head.raw.startswith(b"PK") else 0
     if head.text is None or head.json_value is not None:
         return 0
-    return 50 if _is_prose(head.text) else 0
+    text = head.text
+    if suffix in {".html", ".htm"}:
+        # Markup may hold a whole article on one line ("…shelled.</p><p>The UN…"): judge the words.
+        text = re.sub(r"<[^>]+>", " ", text)
+    return 50 if _is_prose(text) else 0
 
 
 def _is_prose(text: str) -> bool:

@@ -168,7 +168,20 @@ def docx_text(path: Path) -> str:
         raise LoadError(
             path.name, f"is not a readable Word document ({exc}); save it again as .docx"
         ) from None
-    root = ElementTree.fromstring(xml)
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except DefusedXmlException as exc:
+        raise LoadError(
+            path.name, f"holds XML that declares entities or a DTD ({exc}); refused for safety"
+        ) from None
+    except ParseError as exc:
+        raise LoadError(
+            path.name, f"is not a readable Word document ({exc}); save it again as .docx"
+        ) from None
     paragraphs = []
     for para in root.iter(f"{_W}p"):
         chunks = []

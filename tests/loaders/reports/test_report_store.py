@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import create_engine, text
 
 from db.auth import Actor
@@ -30,3 +33,28 @@ def test_report_facts_are_stored_pending_with_spans(store_url: str) -> None:
         reports.load(FIXTURES / "R11-taiz-wire-restated-2016-02-03.txt"), actor=Actor("tester", "editor")
     )
     assert again.added == 0  # idempotent
+
+
+def test_one_line_html_article_is_a_report(tmp_path: Path) -> None:
+    from loaders.registry import Format, detect_format
+
+    page = tmp_path / "article.html"
+    page.write_text(
+        "<html><body><p>A convoy of 12 trucks reached Madaya on 11 January 2016.</p><p>The UN said "
+        "40,000 people remain besieged in the town.</p></body></html>",
+        encoding="utf-8",
+    )
+    assert detect_format(page) == Format.REPORT
+
+
+def test_docx_with_an_entity_declaration_is_refused_by_the_loader(tmp_path: Path) -> None:
+    import zipfile
+
+    from loaders import reports
+    from loaders.records import LoadError
+
+    doc = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(doc, "w") as zf:
+        zf.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>')
+    with pytest.raises(LoadError, match="declares entities"):
+        reports.load(doc)
