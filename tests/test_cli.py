@@ -61,7 +61,9 @@ def test_places_unverified_and_merge(
     assert cli.main(["places", "merge", "999999", "1"]) == 1
 
 
-def test_backup_and_restore_commands(store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_backup_and_restore_commands(
+    store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert cli.main(["ingest", str(TABLES / "besieged_utf16.csv")]) == 0
     backup = tmp_path / "store.backup"
     assert cli.main(["backup", str(backup)]) == 0
