@@ -60,6 +60,18 @@ _NO_HARM = re.compile(
 _PRESENT = re.compile(
     r"\b(?:still|continues|continuing|remains?|is being|are being|awaits|awaiting|is|are|now)\b", re.I
 )
+# 'three trucks were set alight', 'seized two trucks from a WFP convoy': trucks lost from a convoy
+# named elsewhere, not a convoy of their own.
+_DAMAGE_VERB = (
+    r"(?:looted|seized|stolen|stole|hijacked|commandeered|set alight|set on fire|burned|burnt|torched|"
+    r"destroyed|damaged|hit|robbed|plundered|confiscated|taken)"
+)
+_DAMAGE_BEFORE = re.compile(rf"\b{_DAMAGE_VERB}\s+(?:\w+\s+)?$", re.I)
+_DAMAGE_AFTER = re.compile(
+    rf"^\s*(?:\w+\s+)?(?:were|was|have been|had been|got)\s+(?:\w+\s+)?{_DAMAGE_VERB}\b"
+    r"|^\s*(?:[\w-]+\s+){0,2}from (?:a|an|the|its|their) (?:[\w-]+\s+){0,5}(?:convoy|column)\b",
+    re.I,
+)
 _POSSESSIVE = re.compile(r"\b(?:its|their)\s+(?:\w+\s+)?(?:convoy|trucks|teams|column)\b", re.I)
 
 
@@ -252,7 +264,18 @@ def _mention(
             draft.outcome_tags = [
                 "partially_delivered" if t == "delivered" else t for t in draft.outcome_tags
             ]
+    if num is not None and _lost_trucks(sent, num):
+        draft.trucks, draft.coref = EMPTY, True
     return draft
+
+
+def _lost_trucks(sent: Sent, num: Num) -> bool:
+    """'Two trucks were looted', 'seized two trucks from a convoy': a damage count, not a convoy."""
+    noun = noun_of(sent, num)
+    return bool(
+        _DAMAGE_BEFORE.search(sent.text[max(0, num.start - 30) : num.start])
+        or _DAMAGE_AFTER.match(sent.text[noun.end : noun.end + 80])
+    )
 
 
 def _people(sent: Sent, a: int, b: int) -> Quantity:

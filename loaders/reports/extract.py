@@ -13,7 +13,7 @@ from loaders.reports.analysis import DocContext, analyse
 from loaders.reports.besieged import sentence_besieged
 from loaders.reports.convoys import sentence_convoys
 from loaders.reports.drafts import Draft, choose_place, usable
-from loaders.reports.merge import dedupe, merge_convoys
+from loaders.reports.merge import dedupe, fold_plurals, merge_convoys
 from loaders.reports.orgs import org_matcher
 from loaders.reports.places import PlaceMention, matcher
 from loaders.reports.sentences import split_body
@@ -56,6 +56,9 @@ def extract_text(
         tolls += found_tolls
         besieged += found_besieged
         found = sentence_convoys(doc, sent, previous_convoy)
+        if found and convoys and _PART_OF.match(sent.text):
+            for d in found:
+                _inherit(d, convoys[-1])
         convoys += found
         previous_convoy = bool(found)
         named = [s for d in [*found_tolls, *found_besieged] for s in d.sources]
@@ -65,7 +68,7 @@ def extract_text(
     table_drafts = convoy_tables(doc, tables)
     for d in table_drafts:
         d.sent = max((s.idx for s in doc.sents if s.start < d.start), default=0)
-    convoys = merge_convoys(sorted([*convoys, *table_drafts], key=lambda d: d.start))
+    convoys = fold_plurals(merge_convoys(sorted([*convoys, *table_drafts], key=lambda d: d.start)))
     convoys = [c for c in convoys if _keep_convoy(c)]
     facts = [*convoys, *dedupe(besieged), *dedupe(tolls)]
     fallback = _main_place(doc)
@@ -80,6 +83,23 @@ def extract_text(
             fact.outcome_tags = _ordered(fact.outcome_tags)
     facts.sort(key=lambda f: f.start)
     return Extraction(facts, doc)
+
+
+# 'It included 22 WFP trucks': a part of the convoy just named, which went where and when it went.
+_PART_OF = re.compile(
+    r"^\s*(?:It|They|The convoy|The column)\s+(?:also\s+)?(?:included|includes|comprised|consisted of|"
+    r"was made up of|counted)\b",
+    re.I,
+)
+
+
+def _inherit(part: Draft, whole: Draft) -> None:
+    part.outcome_tags = part.outcome_tags or list(whole.outcome_tags)
+    if part.date is None or part.date.first is None:
+        part.date, part.date_basis = whole.date, whole.date_basis
+    if part.place is None:
+        part.place, part.parts, part.place_strength = whole.place, list(whole.parts), whole.place_strength
+    part.coref = False
 
 
 def _speakers(doc: DocContext, idx: int, last: list[str]) -> list[str]:

@@ -166,6 +166,26 @@ def merge_convoys(drafts: list[Draft]) -> list[Draft]:
     return out
 
 
+def fold_plurals(convoys: list[Draft]) -> list[Draft]:
+    """'Inter-agency convoys organized by the UN and ICRC reached Madaya' then '44 trucks went into
+    Madaya': the counted convoys just after a plural mention take its operators and outcome, and the
+    plural mention is dropped when they cover it."""
+    out = []
+    for p in convoys:
+        if not p.plural:
+            out.append(p)
+            continue
+        parts = [c for c in convoys if not c.plural and not c.aggregate and 0 < c.sent - p.sent <= 4
+                 and not c.trucks.is_empty and (c.place is None or c.place.name in p.mentioned
+                 or places_related(p.place, c.place, p.parts, c.parts))]  # fmt: skip
+        for c in parts:
+            c.organisations = c.organisations or list(p.organisations)
+            c.outcome_tags = c.outcome_tags or [t for t in p.outcome_tags if t not in _FUTURE]
+        if not parts:
+            out.append(p)
+    return out
+
+
 def _referent(out: list[Draft], d: Draft) -> Draft | None:
     """The convoy 'the convoy' / 'the Madaya trucks' / 'the 08 Jun convoy' means: among the last few,
     the one whose day or place the mention names, else the last one (never a total, unless the

@@ -87,14 +87,27 @@ def sources_near(doc: DocContext, sent: Sent, pos: int, last: list[str]) -> list
     """Who gave the figure at ``pos``: the nearest attribution in the sentence, else []."""
     spans = speech_spans(sent)
     if not spans:
-        return []
+        return _parenthesised(sent)
     start, end, _ = min(spans, key=lambda s: min(abs(s[1] - pos), abs(s[0] - pos)))
     return sources_in(doc, sent, start, end, last)
 
 
+_PAREN_SOURCE = re.compile(
+    r"\(((?:[\w'’-]+\s+){0,4}?(?:admin|administration|authorities|ministry|officials|office|police|"
+    r"hospital|council|monitors?|sources?|MoH|RMA|OCHA|UN)\.?)\)",
+    re.I,
+)
+
+
+def _parenthesised(sent: Sent) -> list[str]:
+    """'Casualties Avdiivka 10-19 Oct (city military admin): 7 killed': the source in brackets."""
+    m = _PAREN_SOURCE.search(sent.text)
+    return [_clean(m.group(1))] if m else []
+
+
 def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str]) -> list[str]:
     phrase = _AUX.sub("", sent.text[start:end].strip(" ,")).strip()
-    orgs = [o.resolve(doc.country) for o in _orgs_between(sent, start, end)]
+    orgs = [_qualified(doc, sent, start, o) for o in _orgs_between(sent, start, end)]
     if orgs:
         return list(dict.fromkeys(orgs))
     # 'In April 2023 the monitoring mission recorded': the speaker follows the date.
@@ -121,7 +134,7 @@ def sources_in(doc: DocContext, sent: Sent, start: int, end: int, last: list[str
         return [doc.people[name.group(1)]]
     generic = vocab().generic_source.search(phrase)
     if generic:
-        return [_clean(generic.group())]
+        return [_clean(_with_modifiers(phrase, generic.start(), generic.end()))]
     return [_clean(phrase)] if len(phrase.split()) <= 6 else []
 
 
@@ -152,4 +165,60 @@ def _named_like(doc: DocContext, sent: Sent, word: str) -> list[str]:
 
 def _clean(text: str) -> str:
     text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.I)
-    return re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"^([A-Z][\w-]+)['’]s\s+", r"\1 ", text)  # "Mariupol's mayor" -> "Mariupol mayor"
+    # 'the health office in Hodeidah' -> 'Hodeidah health office'
+    m = re.match(rf"^([a-z][\w\s-]*?\b(?:{_TITLE}))\s+in\s+({_CAP_NAME})$", text)
+    return f"{m.group(2)} {m.group(1)}" if m else text
+
+
+_TITLE = "office|ministry|directorate|department|council|authorities|administration|officials|hospital"
+_CAP_NAME = r"[A-Z][\w'’-]+(?:[\s-][A-Z][\w'’-]+){0,2}"
+_FUNCTION_WORDS = re.compile(
+    r"^(?:(?:In|On|At|The|From|Near|And|But|Across|Inside|According|To|By|Of|For)\s+)+"
+)
+_MODIFIER = re.compile(
+    r"(?:state|regional|provincial|district|municipal|county|city|local|council|village|camp|town|"
+    r"transitional|interim|de facto|national|federal|military|civil|central|[A-Z][\w'’-]+)$"
+)
+_PLACE_KIND = "state|city|camp|region|province|district|governorate|town|village|county|municipality"
+_OWN_PLACE = re.compile(rf"\bthe\s+({_PLACE_KIND})(['’]s)?\s+$", re.I)
+_NAMED_PLACE = re.compile(rf"({_CAP_NAME})\s+({_PLACE_KIND})\s+$")
+
+
+def _with_modifiers(phrase: str, start: int, end: int) -> str:
+    """'transitional authorities', 'local council officials', 'state health ministry': the words that
+    say whose officials they are belong to the source."""
+    words = phrase[:start].split()
+    keep = 0
+    while keep < len(words) and _MODIFIER.fullmatch(words[-1 - keep]) and words[-1 - keep] != "The":
+        keep += 1
+    return " ".join([*words[len(words) - keep :], phrase[start:end]])
+
+
+def _qualified(doc: DocContext, sent: Sent, start: int, org: OrgMention) -> str:
+    """'the state Ministry of Health' after 'In Khartoum state' is 'Khartoum state Ministry of Health';
+    'the camp's Emergency Response Room' after 'Abu Shouk camp' is 'Abu Shouk Emergency Response Room';
+    'Mariupol city council' is kept as written. Acronym names (UN, WFP) are never qualified."""
+    short = org.resolve(doc.country)
+    if org.text.isupper() or org.kind not in {"government", "unnamed", "ngo", None}:
+        return short
+    before = sent.text[max(start, org.start - 60) : org.start]
+    if named := _NAMED_PLACE.search(before):
+        return f"{_FUNCTION_WORDS.sub('', named.group(1))} {named.group(2)} {org.text}"
+    if own := _OWN_PLACE.search(before):
+        kind = own.group(1).lower()
+        pattern = re.compile(rf"({_CAP_NAME})\s+{kind}\b")
+        for j in range(sent.idx, max(-1, sent.idx - 4), -1):
+            text = doc.sents[j].text[: org.start] if j == sent.idx else doc.sents[j].text
+            found = [m.group(1) for m in pattern.finditer(text)]
+            if found:
+                name = _FUNCTION_WORDS.sub("", found[-1])
+                return f"{name} {org.text}" if own.group(2) else f"{name} {kind} {org.text}"
+        if not own.group(2):
+            return f"{kind} {org.text}"  # 'the state health ministry', no state named before
+    if org.kind == "unnamed" and (cap := re.search(rf"\b({_CAP_NAME})\s+$", before)):
+        name = _FUNCTION_WORDS.sub("", cap.group(1))
+        if name and name[0].isupper() and not re.match(r"^(?:The|A|An)$", name):
+            return f"{name} {org.text}"
+    return short
