@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import Measure, peak_rss_mb, timed
-from dashboard.report.files import FORMATS, export
+from dashboard.report.files import FORMATS, render
 from dashboard.report.model import ReportOptions, build_report
 from db.auth import Actor
 from db.engine import dispose_all
@@ -41,7 +41,7 @@ def run(quick: bool) -> list[Measure]:
         base, report = timed(lambda: build_report(options, url, actor=Actor("bench", "editor")), repeat)
         out = [Measure("report model (2018-W10)", base, "s", note="queries and rules, no rendering")]
         for fmt in FORMATS:
-            seconds, data = timed(functools.partial(export, report, fmt), 1 if fmt == "pdf" else repeat)
+            seconds, data = timed(functools.partial(render, report, fmt), 1 if fmt == "pdf" else repeat)
             note = f"{len(data) / 1024:,.0f} KiB"
             if fmt == "pdf":
                 from dashboard.report.pdf import ChartsUnavailable, chart_images

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         except ModuleNotFoundError:
             table.add_row(name, "(not written yet)", *["-"] * 8)
             continue
+        except ImportError as exc:  # a suite broken by a change elsewhere must not hide the others
+            table.add_row(name, "(failed to import)", *["-"] * 7, str(exc)[:120])
+            continue
         measures: list[Measure] = module.run(args.quick)
         for m in measures:
             table.add_row(

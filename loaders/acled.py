@@ -10,53 +10,42 @@ injured count, so such an event (an abduction, a non-lethal attack) has no toll 
 
 ``result.meta`` holds the export's scope (countries, first and last event date) so that the
 writer can retract events that a re-export of the same scope no longer holds.
+
+``stream`` reads the file in batches (a million-row export in constant memory; UTF-8 files are
+decoded as they are read, other encodings whole); ``load`` gathers the same batches into one
+LoadResult. The per-row rules are in loaders.acled_rows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from loaders.normalise.countries import country_iso3
-from loaders.normalise.dates import AmbiguousDateOrder, DateOrder, infer_date_order, parse_date
-from loaders.normalise.numbers import parse_count
-from loaders.normalise.text import decode_bytes, fold, split_rows
-from loaders.records import (
-    DateValue,
-    FactKind,
-    FactRecord,
-    LoadError,
-    LoadResult,
-    PlaceRef,
-    Provenance,
-    Quantity,
-    Severity,
-)
-from loaders.registry import Format, Head, sha256_file
+from loaders.acled_rows import RowReader, layout_of, vocab
+from loaders.normalise.dates import AmbiguousDateOrder, DateOrder, infer_date_order
+from loaders.normalise.text import decode_bytes, fold, sniff_delimiter
+from loaders.records import LoadError, LoadResult
+from loaders.registry import Format, Head
+from loaders.stream import BATCH_ROWS, Batch, LoadStream, collect
 
-VOCAB = Path(__file__).parent / "vocab" / "acled.toml"
 _HEADER_SEARCH = 3  # a stray line such as "(Sample)" may precede the header
-
-
-@lru_cache(maxsize=1)
-def _vocab() -> dict[str, Any]:
-    with VOCAB.open("rb") as fh:
-        return tomllib.load(fh)
+_CHUNK = 1 << 20
 
 
 def _key(header: str) -> str:
     """'Event_ID_Cnty' -> 'event_id_cnty', with old column names renamed to current ones."""
     key = fold(header.lstrip("\ufeff")).replace(" ", "_")
-    return _vocab()["columns"].get(key, key)
+    return vocab()["columns"].get(key, key)
 
 
 def _find_header(rows: list[list[str]]) -> int | None:
-    required = set(_vocab()["required_columns"])
+    required = set(vocab()["required_columns"])
     for index, row in enumerate(rows[:_HEADER_SEARCH]):
         if required <= {_key(cell) for cell in row}:
             return index
@@ -70,247 +59,184 @@ def detect(head: Head) -> int:
     return 90 if _find_header(head.rows) is not None else 0
 
 
-@dataclass(slots=True)
-class _Row:
-    """One data row as a dict of current ACLED column names, with its spreadsheet row number."""
-
-    number: int
-    cells: dict[str, str]
-
-    def get(self, name: str) -> str:
-        return self.cells.get(name, "").strip()
-
-
-def _layout(columns: set[str]) -> str:
-    for name, markers in _vocab()["layouts"].items():
-        if columns & set(markers):
-            return name
-    return "pre2023"
-
-
-def _civilian_skip_reason(row: _Row, layout: str) -> str | None:
-    """None when the event is a civilian toll; otherwise the reason it is skipped."""
-    civ = _vocab()["civilian"]
-    event_type = row.get("event_type")
-    if event_type in civ["event_types"]:
-        return None
-    if layout == "post2023":
-        if row.get("civilian_targeting") == civ["targeting_value"]:
-            return None
-    elif event_type in civ["remote_violence_types"]:
-        code = civ["civilian_inter_code"]
-        if row.get("inter2") == code or row.get("interaction").endswith(code):
-            return None
-    if event_type in civ["remote_violence_types"]:
-        return f"{event_type} not aimed at civilians: fatalities are not a civilian toll"
-    return f"{event_type or 'no event type'}: fatalities are not a civilian toll"
+def _utf8_sha256(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256 and whether it is valid UTF-8, in one pass of 1 MiB reads."""
+    digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return digest.hexdigest(), valid
 
 
-def _read_rows(path: Path, encoding: str | None) -> tuple[list[_Row], str, str]:
-    """(data rows, layout, encoding). Raises LoadError when the file has no ACLED header."""
-    text, used = decode_bytes(path.read_bytes(), path.name, encoding)
-    table, _ = split_rows(text)
-    header_at = _find_header(table)
+def _open_text(path: Path, declared: str | None) -> tuple[IO[str], str, str]:
+    """(text stream, encoding, sha256). UTF-8 (with or without BOM) is decoded as it is read;
+    a declared or legacy encoding, or UTF-16, goes through decode_bytes on the whole file."""
+    sha, valid = _utf8_sha256(path)
+    with path.open("rb") as fh:
+        start = fh.read(4)
+    other_bom = start.startswith((b"\xff\xfe", b"\xfe\xff"))
+    utf16 = b"\x00" in start  # the heuristics of decode_bytes decide these
+    if valid and not other_bom and not utf16 and (not declared or codecs.lookup(declared).name == "utf-8"):
+        encoding = "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else (declared or "utf-8")
+        return path.open(encoding=encoding, newline=""), encoding, sha
+    text, used = decode_bytes(path.read_bytes(), path.name, declared)
+    return io.StringIO(text, newline=""), used, sha
+
+
+def _header(reader: Iterator[list[str]], file: str) -> tuple[list[str], list[list[str]], int]:
+    """(current column names, the data rows read while looking, index of the first of them)."""
+    first = list(islice(reader, _HEADER_SEARCH + 1))
+    stripped = [[c.strip() for c in row] for row in first]
+    header_at = _find_header(stripped)
     if header_at is None:
         raise LoadError(
-            path.name,
+            file,
             "has no ACLED header (event_id_cnty, event_date, event_type, fatalities); export the "
             "file again from ACLED with all columns, or import it as a table",
         )
-    header = [_key(cell) for cell in table[header_at]]
+    header = [_key(cell) for cell in stripped[header_at]]
     start = header_at + 1
     # HDX copies of ACLED exports carry an HXL hashtag row under the header: not data.
-    if start < len(table) and sum(c.startswith("#") for c in table[start]) > len(header) // 2:
+    if start < len(first) and sum(c.startswith("#") for c in stripped[start]) > len(header) // 2:
         start += 1
-    rows = [
-        _Row(number=i + 1, cells=dict(zip(header, cells, strict=False)))
-        for i, cells in enumerate(table)
-        if i >= start and any(cells)
-    ]
-    return rows, _layout(set(header)), used
+    return header, first, start
 
 
-def _date_order(rows: list[_Row], path: Path, declared: object) -> DateOrder:
+def _blank(cells: list[str]) -> bool:
+    return not any(c and not c.isspace() for c in cells)
+
+
+def _date_order(
+    rows: list[tuple[int, list[str]]], header: list[str], file: str, declared: object
+) -> DateOrder:
+    """The declared order, else the one the first batch's slash dates show (day-first by default)."""
     if declared:
         return DateOrder(str(declared))
+    at = header.index("event_date")
+    dates = (cells[at].strip() if at < len(cells) else "" for _, cells in rows)
     try:
-        return infer_date_order(r.get("event_date") for r in rows) or DateOrder.DMY
+        return infer_date_order(dates) or DateOrder.DMY
     except AmbiguousDateOrder:
         return DateOrder.DMY  # ACLED writes slash dates day-first
     except ValueError as exc:
-        raise LoadError(path.name, str(exc), column="event_date") from None
+        raise LoadError(file, str(exc), column="event_date") from None
 
 
-def _country(row: _Row, layout: str) -> str | None:
-    iso3 = country_iso3(row.get("iso3"))
-    # `iso` is the ISO numeric code; the <=2018 layout has `gwno` instead, which is not ISO.
-    if not iso3 and layout != "api2018" and row.get("iso").isdigit():
-        iso3 = country_iso3(row.get("iso"))
-    return iso3 or country_iso3(row.get("country"))
+def _check_order(reader: RowReader, file: str, declared: object) -> None:
+    """After the last row: the whole file's slash dates must agree with the order used from the
+    first batch on (what infer_date_order over every row would decide), else nothing is stored."""
+    if declared:
+        return
+    if reader.first_big and reader.second_big:
+        raise LoadError(
+            file,
+            "the file mixes day-first (DD/MM/YYYY) and month-first (MM/DD/YYYY) dates; "
+            "fix the rows or save the dates as YYYY-MM-DD",
+            column="event_date",
+        )
+    whole = DateOrder.MDY if reader.second_big and not reader.first_big else DateOrder.DMY
+    if whole != reader.order:
+        raise LoadError(
+            file,
+            f"dates further down the file are {whole.value}-ordered, unlike the first rows; import it again "
+            f"with --date-order {whole.value} (or the 'Date order' choice on the Import page)",
+            column="event_date",
+        )
 
 
-def _coordinate(row: _Row, column: str, result: LoadResult) -> float | None:
-    raw = row.get(column)
-    if not raw:
-        return None
+def stream(
+    path: Path,
+    batch_rows: int = BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> LoadStream:
+    """Open an ACLED export for a streamed import: the header is checked now, rows are read as
+    the batches are consumed. Raises LoadError when the file has no ACLED header."""
+    path = Path(path)
+    fh, encoding, sha = _open_text(path, options.get("encoding"))
     try:
-        value = float(raw)
-    except ValueError:
-        value = None
-    limit = 90 if column == "latitude" else 180
-    if value is None or abs(value) > limit:
-        result.add_issue(
-            row.number,
-            column,
-            f"'{raw}' is not a {column}; the event is stored without coordinates",
-            severity=Severity.WARNING,
-            value=raw,
-        )
-        return None
-    return value
+        delimiter = sniff_delimiter("".join(islice(fh, 20)))
+        fh.seek(0)
+        reader = csv.reader(fh, delimiter=delimiter)
+        header, first, start = _header(reader, path.name)
+    except BaseException:
+        fh.close()
+        raise
+    result = LoadResult(file=path.name, format=Format.ACLED, sha256=sha, encoding=encoding, publisher="ACLED")
+    size = path.stat().st_size
+    batches = _batches(fh, _chain(first[start:], reader), start, header, result, batch_rows, progress, size,
+                       options.get("date_order"))  # fmt: skip
+    return LoadStream(result, batches)
 
 
-def _parse_fatalities(row: _Row, result: LoadResult) -> Quantity | None:
-    """The fatalities count, or None after adding a REJECTED issue."""
-    raw = row.get("fatalities")
-    if raw.startswith("-") and raw[1:].strip().isdigit():
-        result.add_issue(
-            row.number, "fatalities", f"'{raw}' is negative: fatalities cannot be below 0", value=raw
-        )
-        return None
-    try:
-        quantity = parse_count(raw)
-    except ValueError as exc:
-        result.add_issue(row.number, "fatalities", str(exc), value=raw)
-        return None
-    if (quantity.value is None and not quantity.is_empty) or quantity.qualifier:
-        result.add_issue(
-            row.number,
-            "fatalities",
-            f"'{raw}' is not an ACLED fatality count: ACLED writes one whole number (0 when none)",
-            value=raw,
-        )
-        return None
-    return quantity
+def _chain(head: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from head
+    yield from rest
 
 
-def _parse_event_date(row: _Row, order: DateOrder, result: LoadResult) -> DateValue | None:
-    raw = row.get("event_date")
-    try:
-        date = parse_date(raw, order)
-    except ValueError as exc:
-        result.add_issue(row.number, "event_date", str(exc), value=raw)
-        return None
-    if date.value is None:
-        result.add_issue(row.number, "event_date", "event_date is empty; every ACLED event has a date")
-        return None
-    precision = _vocab()["time_precision"].get(row.get("time_precision"), date.precision)
-    return DateValue(date.value, precision, date.text)
+def _numbered(rows: Iterator[list[str]], start: int, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """Chunks of ``size`` (spreadsheet row number, cells), blank rows left out; the first data row is
+    row ``start + 1`` (header row 1)."""
+    chunk: list[tuple[int, list[str]]] = []
+    for number, cells in enumerate(rows, start=start + 1):
+        if not (cells and cells[0].strip()) and _blank(cells):
+            continue
+        chunk.append((number, cells))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _record(row: _Row, date: DateValue, killed: Quantity, layout: str, result: LoadResult) -> FactRecord:
-    event_id = row.get("event_id_cnty")
-    notes = row.get("notes") or None
-    if row.get("source"):
-        notes = f"{notes or ''} [ACLED source: {row.get('source')}]".strip()
-    place = PlaceRef(
-        name=row.get("location"),
-        admin1=row.get("admin1") or None,
-        admin2=row.get("admin2") or None,
-        admin3=row.get("admin3") or None,
-        country=_country(row, layout),
-        lat=_coordinate(row, "latitude", result),
-        lon=_coordinate(row, "longitude", result),
-    )
-    evidence = (
-        f"{event_id} {date.text}: {row.get('event_type')} / {row.get('sub_event_type') or '-'} "
-        f"at {place.name} ({place.admin1 or '-'}), fatalities {killed.value}"
-    )
-    return FactRecord(
-        kind=FactKind.TOLL,
-        place=place,
-        provenance=Provenance(row=row.number, method="acled", evidence=evidence),
-        date=date,
-        period_start=date.value,
-        period_end=date.value,
-        sources=["ACLED"],
-        killed=killed,
-        external_id=f"acled:{event_id}",
-        notes=notes,
-    )
-
-
-def _load_row(row: _Row, ctx: _Context) -> None:
-    """Turn one row into a record or exactly one REJECTED/SKIPPED issue."""
-    result = ctx.result
-    event_id = row.get("event_id_cnty")
-    if not event_id:
-        result.add_issue(row.number, "event_id_cnty", "no event_id_cnty; export the file again from ACLED")
-        return
-    if event_id in ctx.seen:
-        result.add_issue(
-            row.number, "event_id_cnty", f"event {event_id} repeats row {ctx.seen[event_id]}", value=event_id
-        )
-        return
-    ctx.seen[event_id] = row.number
-    date = _parse_event_date(row, ctx.order, result)
-    if date is None:
-        return
-    ctx.note_scope(date.value, _country(row, ctx.layout))
-    killed = _parse_fatalities(row, result)
-    if killed is None:
-        return
-    reason = _civilian_skip_reason(row, ctx.layout)
-    if reason is None and not killed.value:
-        # ACLED counts no injured: a civilian event without deaths has no toll figure to keep.
-        reason = "no fatalities reported: ACLED gives no injured count, so there is no toll to keep"
-    if reason:
-        result.add_issue(
-            row.number, "event_type", reason, severity=Severity.SKIPPED, value=row.get("event_type")
-        )
-        return
-    result.records.append(_record(row, date, killed, ctx.layout, result))
-
-
-@dataclass(slots=True)
-class _Context:
-    result: LoadResult
-    layout: str
-    order: DateOrder
-    seen: dict[str, int]
-    countries: set[str]
-    dates: list[dt.date]
-
-    def note_scope(self, day: dt.date | None, country: str | None) -> None:
-        if day:
-            self.dates.append(day)
-        if country:
-            self.countries.add(country)
+def _batches(
+    fh: IO[str],
+    rows: Iterator[list[str]],
+    start: int,
+    header: list[str],
+    result: LoadResult,
+    batch_rows: int,
+    progress: Callable[[int, int], None] | None,
+    size: int,
+    declared: object,
+) -> Iterator[Batch]:
+    reader = RowReader(result.file, header, layout_of(set(header)), DateOrder.DMY)
+    row_bytes = 0
+    with fh:
+        for chunk in _numbered(rows, start, batch_rows):
+            if not row_bytes:  # the first batch decides the date order, and estimates the row count
+                reader.order = _date_order(chunk, header, result.file, declared)
+                sample = chunk[:1000]
+                row_bytes = max(1, sum(len(c) + 1 for _, cells in sample for c in cells) // len(sample))
+            batch = Batch(rows=len(chunk))
+            for number, cells in chunk:
+                reader.read(number, cells, batch.records, batch.issues)
+            result.rows_in += len(chunk)
+            if progress:
+                progress(result.rows_in, max(result.rows_in + 1, size // row_bytes))
+            yield batch
+        _check_order(reader, result.file, declared)
+    if progress:
+        progress(result.rows_in, result.rows_in)
+    result.meta = {
+        "dataset": "acled",
+        "layout": reader.layout,
+        "countries": sorted(reader.countries),
+        "date_min": reader.date_min,
+        "date_max": reader.date_max,
+    }
 
 
 def load(path: Path, **options: Any) -> LoadResult:
     """Load an ACLED export: one civilian toll per civilian event with fatalities."""
-    path = Path(path)
-    rows, layout, encoding = _read_rows(path, options.get("encoding"))
-    result = LoadResult(
-        file=path.name,
-        format=Format.ACLED,
-        sha256=sha256_file(path),
-        rows_in=len(rows),
-        encoding=encoding,
-        publisher="ACLED",
-    )
-    ctx = _Context(result, layout, _date_order(rows, path, options.get("date_order")), {}, set(), [])
-    progress: Callable[[int, int], None] | None = options.get("progress")
-    for done, row in enumerate(rows, start=1):
-        _load_row(row, ctx)
-        if progress and (done % 500 == 0 or done == len(rows)):
-            progress(done, len(rows))
-    result.meta = {
-        "dataset": "acled",
-        "layout": layout,
-        "countries": sorted(ctx.countries),
-        "date_min": min(ctx.dates, default=None),
-        "date_max": max(ctx.dates, default=None),
-    }
-    return result
+    return collect(stream(path, **options))

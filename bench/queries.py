@@ -1,0 +1,209 @@
+"""Dashboard page queries on a big store: 1,000,000 ACLED-scale toll events and 50,000 convoys
+(100,000 and 5,000 with --quick), plus a few hundred besieged observations.
+
+The store is filled by bulk insert (this suite measures reads; bench.ingest measures writes). Each
+page's query set is what the page asks dashboard.data for under the default filters (the 12 weeks
+up to the latest active week), called on the db functions directly (no Streamlit cache), warm:
+the best of three runs after one unmeasured run.
+
+Baseline: DuckDB (in memory, the same facts loaded from the SQLite store before the clock starts)
+running the same aggregations per page in SQL: tolls spread over their days, per source and day,
+low–high across sources, per week; convoys by final outcome per week and destination; the latest
+besieged figure per place; per-place map figures; the import list and counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.common import Measure, timed
+from db import queries, shapes, trends
+from db.auth import Actor
+from db.engine import dispose_all
+from db.migrate import upgrade
+from db.queries import Scope
+
+START = dt.date(2016, 1, 4)
+DAYS = 365 * 6
+OUTCOMES = ["delivered", "delivered", "delivered", "partially_delivered", "blocked", "attacked", "postponed"]
+
+
+def _fill(path: Path, tolls: int, convoys: int, seed: int = 4) -> None:
+    """Bulk-insert the facts (one import, confirmed, linked to their source or operator)."""
+    rng = random.Random(seed)
+    conn = sqlite3.connect(path, isolation_level=None)
+    places = [r[0] for r in conn.execute("SELECT id FROM places WHERE country = 'SYR' AND admin_level = 4")]
+    orgs = {n: i for i, n in conn.execute("SELECT id, short_name FROM organisations")}
+    acled, operators = orgs.setdefault("ACLED", 0), [orgs[n] for n in ("UN", "SARC", "ICRC") if n in orgs]
+    conn.execute("BEGIN")
+    if not acled:
+        acled = conn.execute(
+            "INSERT INTO organisations (short_name, full_name, verified) VALUES ('ACLED', 'ACLED', 1)"
+        ).lastrowid
+    conn.execute(
+        "INSERT INTO imports (id, sha256, file_name, format, imported_at, imported_by, rows_in, added, updated, "
+        "duplicate, skipped, rejected, retracted, places_added) VALUES (1, 'bench', 'bench.csv', 'acled', "
+        "'2026-01-01 00:00:00.000000', 'bench', 0, 0, 0, 0, 0, 0, 0, 0)"
+    )  # fmt: skip
+    cols = ("id, kind, import_id, fingerprint, content_hash, external_id, event_ref, place_id, place_text, date, "
+            "date_precision, period_start, period_end, outcome, trucks, people_served, population, status, killed, "
+            "victim_group, cumulative, method, review_status, retracted")  # fmt: skip
+    sql = f"INSERT INTO facts ({cols}) VALUES ({', '.join('?' * 24)})"
+    rows, links = [], []
+    for i in range(1, tolls + convoys + 400 + 1):
+        day = (START + dt.timedelta(days=rng.randrange(DAYS))).isoformat()
+        place = rng.choice(places)
+        if i <= tolls:
+            rows.append((i, "civilian_toll", 1, f"t{i}", "h", f"acled:SYR{i}", None, place, "p", day, "day", day, day,
+                         None, None, None, None, None, min(int(rng.paretovariate(1.6)), 250), "civilians", 0, "acled",
+                         "confirmed", 0))  # fmt: skip
+            links.append((i, acled, "source"))
+        elif i <= tolls + convoys:
+            ref = f"C{i // 2}" if rng.random() < 0.3 else None  # some convoys have a status update
+            rows.append((i, "convoy", 1, f"c{i}", "h", None, ref, place, "p", day, "day", None, None,
+                         rng.choice(OUTCOMES), rng.randint(5, 60), rng.randint(1000, 50000), None, None, None, None,
+                         0, "table", "confirmed", 0))  # fmt: skip
+            links.append((i, rng.choice(operators), "operator"))
+        else:
+            rows.append((i, "besieged_population", 1, f"b{i}", "h", None, None, rng.choice(places[:40]), "p", day,
+                         "day", None, None, None, None, None, rng.randint(5000, 90000), "besieged", None, None, 0,
+                         "table", "confirmed", 0))  # fmt: skip
+        if len(rows) >= 50_000:
+            conn.executemany(sql, rows)
+            conn.executemany("INSERT INTO fact_organisations VALUES (?, ?, ?)", links)
+            rows, links = [], []
+    conn.executemany(sql, rows)
+    conn.executemany("INSERT INTO fact_organisations VALUES (?, ?, ?)", links)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def _pages(url: str) -> dict[str, Callable[[], object]]:
+    latest = queries.latest_activity(url)
+    assert latest is not None
+    week = latest - dt.timedelta(days=latest.weekday())
+    sel = trends.Selection(week - dt.timedelta(weeks=11), week + dt.timedelta(days=6))
+
+    def overview() -> object:
+        convoys, obs, tolls = (
+            trends.convoy_facts(sel, url),
+            trends.besieged_observations(sel, url),
+            trends.toll_rows(sel, url),
+        )
+        trends.weekly_overview(sel, url, convoys=convoys, obs=obs, tolls=tolls)
+        return trends.alerts(week, sel, url)
+
+    def convoys() -> object:
+        rows = trends.convoy_facts(sel, url)
+        trends.weekly_convoys(sel, url, rows=rows)
+        return trends.top_destinations(sel, url=url, rows=rows)
+
+    def besieged() -> object:
+        obs = trends.besieged_observations(sel, url)
+        trends.besieged_by_week(sel, url, obs=obs)
+        return trends.besieged_table(sel, url, obs=obs)
+
+    def tolls() -> object:
+        return trends.toll_trends(sel, url, rows=trends.toll_rows(sel, url))
+
+    def map_page() -> object:
+        return shapes.place_figures("killed", sel.start, sel.end, Scope(), url)
+
+    def data_page() -> object:
+        return queries.imports(url), queries.store_counts(url), queries.unverified_places(url)
+
+    def sidebar() -> object:
+        return (queries.data_range(url), queries.latest_activity(url), trends.filter_places(url),
+                trends.filter_organisations(url))  # fmt: skip
+
+    return {"Overview": overview, "Convoys": convoys, "Besieged": besieged, "Tolls": tolls, "Map": map_page,
+            "Data": data_page, "sidebar (every page)": sidebar}  # fmt: skip
+
+
+def _duckdb(path: Path, url: str) -> dict[str, Callable[[], object]]:
+    import duckdb
+
+    src = sqlite3.connect(path)
+    db = duckdb.connect()
+    facts = src.execute(
+        "SELECT f.id, f.kind, f.event_ref, f.place_id, f.date, f.period_start, f.period_end, f.outcome, f.trucks, "
+        "f.people_served, f.population, f.killed, f.injured, f.import_id, fo.organisation_id AS source "
+        "FROM facts f LEFT JOIN fact_organisations fo ON fo.fact_id = f.id"
+    ).fetchall()
+    db.execute("CREATE TABLE facts (id INT, kind TEXT, event_ref TEXT, place_id INT, date DATE, period_start DATE, "
+               "period_end DATE, outcome TEXT, trucks INT, people_served INT, population INT, killed INT, injured INT, "
+               "import_id INT, source INT)")  # fmt: skip
+    _bulk(db, facts)
+    db.execute("CREATE TABLE imports AS SELECT 1 AS id, 'bench.csv' AS file_name")
+    src.close()
+    latest = queries.latest_activity(url)
+    assert latest is not None
+    end = latest - dt.timedelta(days=latest.weekday()) + dt.timedelta(days=6)
+    start = end - dt.timedelta(days=83)
+    w = f"DATE '{start}' AND DATE '{end}'"
+    tolls = f"""WITH days AS (SELECT place_id, source, unnest(generate_series(period_start, period_end, INTERVAL 1 DAY))::DATE AS day,
+               killed * 1.0 / (date_diff('day', period_start, period_end) + 1) AS k FROM facts
+               WHERE kind = 'civilian_toll' AND period_start <= DATE '{end}' AND period_end >= DATE '{start}'),
+        per_source AS (SELECT day, place_id, source, sum(k) AS k FROM days WHERE day BETWEEN {w} GROUP BY ALL),
+        band AS (SELECT day, place_id, min(k) AS lo, max(k) AS hi, count(*) AS n FROM per_source GROUP BY ALL)"""
+    convoys = """WITH c AS (SELECT *, coalesce(event_ref, 'fact:' || id) AS ck FROM facts WHERE kind = 'convoy'),
+        final AS (SELECT * FROM c QUALIFY row_number() OVER (PARTITION BY ck ORDER BY date DESC, id DESC) = 1)"""
+    q = {
+        "tolls_band": f"{tolls} SELECT date_trunc('week', day) AS week, sum(lo), sum(hi) FROM band GROUP BY 1",
+        "tolls_source": f"{tolls} SELECT date_trunc('week', day) AS week, source, sum(k) FROM per_source GROUP BY ALL",
+        "tolls_compare": f"{tolls} SELECT source, min(day), max(day), sum(k) FROM per_source GROUP BY ALL",
+        "tolls_place": f"{tolls} SELECT place_id, sum(lo), sum(hi), max(n) FROM band GROUP BY ALL",
+        "convoy_rows": f"{convoys} SELECT * FROM final WHERE date BETWEEN {w}",
+        "convoy_weeks": f"{convoys} SELECT date_trunc('week', date), outcome, count(*), sum(trucks) FROM final WHERE date BETWEEN {w} GROUP BY ALL",
+        "convoy_top": f"{convoys} SELECT place_id, count(*) FROM final WHERE date BETWEEN {w} GROUP BY ALL ORDER BY 2 DESC LIMIT 10",
+        "besieged": f"SELECT place_id, max(date), arg_max(population, date) FROM facts WHERE kind = 'besieged_population' AND date <= DATE '{end}' GROUP BY ALL",
+        "data": "SELECT kind, count(*) FROM facts GROUP BY ALL",
+        "sidebar": "SELECT place_id, count(*) FROM facts GROUP BY ALL",
+    }  # fmt: skip
+
+    def run(*names: str) -> Callable[[], object]:
+        return lambda: [db.execute(q[n]).fetchall() for n in names]
+
+    return {"Overview": run("convoy_weeks", "tolls_band", "besieged"), "Convoys": run("convoy_rows", "convoy_weeks", "convoy_top"),
+            "Besieged": run("besieged"), "Tolls": run("tolls_band", "tolls_source", "tolls_compare"),
+            "Map": run("tolls_place"), "Data": run("data"), "sidebar (every page)": run("sidebar")}  # fmt: skip
+
+
+def _bulk(db: object, facts: list) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(facts, columns=["id", "kind", "event_ref", "place_id", "date", "period_start", "period_end",
+                                         "outcome", "trucks", "people_served", "population", "killed", "injured",
+                                         "import_id", "source"])  # fmt: skip
+    for col in ("date", "period_start", "period_end"):
+        frame[col] = pd.to_datetime(frame[col]).dt.date
+    db.execute("INSERT INTO facts SELECT * FROM frame")  # type: ignore[attr-defined]
+
+
+def run(quick: bool) -> list[Measure]:
+    tolls, convoys = (100_000, 5_000) if quick else (1_000_000, 50_000)
+    with tempfile.TemporaryDirectory(prefix="bench-queries-") as folder:
+        path = Path(folder) / "big.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        _ = Actor  # the store is filled without an import: no actor needed
+        _fill(path, tolls, convoys)
+        dispose_all()
+        ours, theirs = _pages(url), _duckdb(path, url)
+        out = []
+        for page, fn in ours.items():
+            fn()
+            theirs[page]()
+            seconds, _ = timed(fn, repeat=3)
+            base, _ = timed(theirs[page], repeat=3)
+            out.append(Measure(f"{page} page queries", seconds * 1000, "ms", "DuckDB, same aggregations", base * 1000,
+                               "< 50 ms (issue 7), < 200 ms (issue 4), ≤ 2× DuckDB", None,
+                               f"{tolls:,} tolls, {convoys:,} convoys, 12 weeks, warm"))  # fmt: skip
+        dispose_all()
+    return out
