@@ -13,7 +13,8 @@ from commands.common import actor_for, console, out, progress_bar
 from db.auth import Actor
 from db.writer import ImportSummary, write_import
 from loaders.records import LoadError
-from loaders.registry import Format, detect_format, load_file
+from loaders.registry import Format, detect_format
+from loaders.stream import stream_file
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 DEMO_FILES = ("besieged.csv", "convoys.csv", "tolls.csv")
@@ -45,7 +46,8 @@ def ingest_paths(
                     raise LoadError(
                         path.name, f"is a {chosen.value} file, not a gazetteer; use 'ingest' for it"
                     )
-                result = load_file(path, chosen, progress=report, **options)
+                # Streamed: an ACLED export of a million rows never sits in memory whole.
+                result = stream_file(path, chosen, progress=report, **options)
                 bar.update(task, description=f"storing {path.name}", completed=0, total=None)
                 summaries.append(write_import(result, actor=actor, retract_missing=retract, progress=report))
             except LoadError as exc:
