@@ -16,15 +16,15 @@ from sqlalchemy import Select, case, func, select
 from db.engine import read_engine
 from db.migrate import upgrade
 from db.models import QUANTITIES, Document, Fact, FactChange, FactOrganisation, Import, Organisation, Place
+from db.reading import read_frame
 
 
 def _frame(stmt: Select, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
-    upgrade(url)
-    with read_engine(url).connect() as conn:
-        frame = pd.read_sql(stmt, conn)
+    """db.reading.read_frame, with missing dates as None (the pages show them as blanks)."""
+    frame = read_frame(stmt, url, date_cols)
     for col in date_cols:
         if col in frame:
-            frame[col] = pd.to_datetime(frame[col]).dt.date.astype("object")
+            frame[col] = frame[col].astype("object")
             frame[col] = frame[col].where(frame[col].notna(), None)
     return frame
 

@@ -10,17 +10,10 @@ import pandas as pd
 from sqlalchemy import select
 
 from db import analytics
-from db.engine import read_engine
-from db.migrate import upgrade
 from db.models import FactOrganisation, Organisation, Place
+from db.reading import read_frame
 
 PLACE_COLUMNS = ["place_id", "admin1", "admin2", "pcode", "lat", "lon", "admin2_lat", "admin2_lon"]
-
-
-def _read(stmt: object, url: str | None) -> pd.DataFrame:
-    upgrade(url)
-    with read_engine(url).connect() as conn:
-        return pd.read_sql(stmt, conn)  # type: ignore[call-overload]
 
 
 def place_details(place_ids: list[int], parents: analytics.ParentMap, url: str | None = None) -> pd.DataFrame:
@@ -34,7 +27,7 @@ def place_details(place_ids: list[int], parents: analytics.ParentMap, url: str |
     stmt = select(Place.id, Place.name, Place.admin_level, Place.pcode, Place.lat, Place.lon).where(
         Place.id.in_(sorted(wanted))
     )
-    rows = {int(r.id): r for r in _read(stmt, url).itertuples()}
+    rows = {int(r.id): r for r in read_frame(stmt, url).itertuples()}
     out = []
     for place in ids:
         chain = [rows[p] for p in [place, *analytics.ancestors(place, parents)] if p in rows]
@@ -68,5 +61,5 @@ def organisations(fact_ids: list[int], role: str, url: str | None = None) -> dic
         .where(FactOrganisation.fact_id.in_(ids), FactOrganisation.role == role)
         .order_by(FactOrganisation.fact_id, Organisation.short_name)
     )
-    frame = _read(stmt, url)
+    frame = read_frame(stmt, url)
     return {int(k): "; ".join(g["short_name"]) for k, g in frame.groupby("fact_id")}

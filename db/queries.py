@@ -10,12 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import CompoundSelect, Select, and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from db import analytics
-from db.engine import read_engine
-from db.migrate import upgrade
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place
+from db.reading import read_frame
 from loaders.normalise.dates import week_start
 
 OUTCOMES = [
@@ -34,28 +33,18 @@ class Scope:
         return ["confirmed", "pending"] if self.include_pending else ["confirmed"]
 
 
-def _frame(stmt: Select | CompoundSelect, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
-    upgrade(url)
-    with read_engine(url).connect() as conn:
-        frame = pd.read_sql(stmt, conn)
-    for col in date_cols:
-        if col in frame:
-            frame[col] = pd.to_datetime(frame[col]).dt.date
-    return frame
-
-
 def _live(kind: str, scope: Scope) -> list:
     return [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(scope.statuses())]
 
 
 def place_parents(url: str | None = None) -> analytics.ParentMap:
-    frame = _frame(select(Place.id, Place.parent_id), url)
+    frame = read_frame(select(Place.id, Place.parent_id), url)
     return {int(r.id): (None if pd.isna(r.parent_id) else int(r.parent_id)) for r in frame.itertuples()}
 
 
 def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:
     """First and last fact date in the store, or None when it holds no facts."""
-    frame = _frame(select(func.min(Fact.date).label("first"), func.max(Fact.date).label("last")), url)
+    frame = read_frame(select(func.min(Fact.date).label("first"), func.max(Fact.date).label("last")), url)
     if frame.empty or frame["first"].isna().all():
         return None
     return pd.to_datetime(frame["first"][0]).date(), pd.to_datetime(frame["last"][0]).date()
@@ -83,7 +72,7 @@ def convoy_rows(start: dt.date, end: dt.date, scope: Scope = Scope(), url: str |
         *_live("convoy", scope), Fact.date.between(start, end), Fact.event_ref.is_not(None)
     )
     stmt = in_window.union_all(base.where(Fact.event_ref.in_(refs), or_(Fact.date < start, Fact.date > end)))
-    rows = _frame(stmt, url, ("date",))
+    rows = read_frame(stmt, url, ("date",))
     final = analytics.final_convoys(rows)
     if final.empty:
         return final
@@ -104,7 +93,7 @@ def besieged_observations(until: dt.date, scope: Scope = Scope(), url: str | Non
         .join(Place, Place.id == Fact.place_id)
         .where(*_live("besieged_population", scope), Fact.date <= until)
     )  # fmt: skip
-    return _frame(stmt, url, ("date",))
+    return read_frame(stmt, url, ("date",))
 
 
 def besieged_current(day: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
@@ -158,7 +147,7 @@ def toll_rows(
             case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= start),
         )
     )  # fmt: skip
-    frame = _frame(stmt, url, ("period_start", "period_end"))
+    frame = read_frame(stmt, url, ("period_start", "period_end"))
     if frame.empty:
         return frame.assign(source=pd.Series(dtype="object"))
     frame["source"] = frame["first_source"] + frame["n_sources"].map(lambda n: "" if n <= 1 else f" +{n - 1}")
@@ -231,7 +220,7 @@ def imports(url: str | None = None) -> pd.DataFrame:
         Import.encoding, Import.rows_in, Import.added, Import.updated, Import.duplicate, Import.skipped,
         Import.rejected, Import.retracted, Import.places_added,
     ).order_by(Import.id.desc())  # fmt: skip
-    return _frame(stmt, url)
+    return read_frame(stmt, url)
 
 
 def import_issues(import_id: int, url: str | None = None) -> pd.DataFrame:
@@ -243,7 +232,7 @@ def import_issues(import_id: int, url: str | None = None) -> pd.DataFrame:
         .where(ImportIssue.import_id == import_id)
         .order_by(ImportIssue.row.is_(None).desc(), ImportIssue.row, ImportIssue.id)
     )
-    return _frame(stmt, url)
+    return read_frame(stmt, url)
 
 
 def unverified_places(url: str | None = None) -> pd.DataFrame:
@@ -261,23 +250,23 @@ def unverified_places(url: str | None = None) -> pd.DataFrame:
         .where(and_(Place.verified.is_(False), Place.merged_into_id.is_(None)))
         .order_by(Place.name)
     )  # fmt: skip
-    return _frame(stmt, url)
+    return read_frame(stmt, url)
 
 
 def store_counts(url: str | None = None) -> dict[str, int]:
     """Facts per kind (live ones), imports and places: for the Data page header and tests."""
-    kinds = _frame(
+    kinds = read_frame(
         select(Fact.kind, func.count().label("n")).where(Fact.retracted.is_(False)).group_by(Fact.kind), url
     )
     counts = {row.kind: int(row.n) for row in kinds.itertuples()}
-    counts["imports"] = int(_frame(select(func.count().label("n")).select_from(Import), url)["n"][0])
-    counts["places"] = int(_frame(select(func.count().label("n")).select_from(Place), url)["n"][0])
+    counts["imports"] = int(read_frame(select(func.count().label("n")).select_from(Import), url)["n"][0])
+    counts["places"] = int(read_frame(select(func.count().label("n")).select_from(Place), url)["n"][0])
     return counts
 
 
 def latest_import_id(url: str | None = None) -> int | None:
     """The newest import's id, None for an empty store."""
-    frame = _frame(select(func.max(Import.id).label("id")), url)
+    frame = read_frame(select(func.max(Import.id).label("id")), url)
     value = frame["id"][0] if not frame.empty else None
     return None if value is None or pd.isna(value) else int(value)
 
@@ -292,7 +281,7 @@ def data_version(url: str | None = None) -> str:
         select(func.max(Place.id)).scalar_subquery().label("places"),
         select(func.count()).where(Place.merged_into_id.is_not(None)).scalar_subquery().label("merged"),
     )
-    row = _frame(stmt, url).iloc[0]
+    row = read_frame(stmt, url).iloc[0]
     return ":".join("-" if pd.isna(v) else str(int(v)) for v in row)
 
 
@@ -302,7 +291,7 @@ def latest_activity(url: str | None = None) -> dt.date | None:
     active = select(func.max(Fact.date).label("last")).where(
         Fact.retracted.is_(False), Fact.kind.in_(["convoy", "civilian_toll"])
     )
-    frame = _frame(active, url)
+    frame = read_frame(active, url)
     value = frame["last"][0]
     if value is None or pd.isna(value):
         span = data_range(url)
@@ -319,4 +308,4 @@ def known_places(url: str | None = None) -> pd.DataFrame:
         .where(Place.verified.is_(True), Place.merged_into_id.is_(None))
         .order_by(Place.name, Place.id)
     )
-    return _frame(stmt, url)
+    return read_frame(stmt, url)

@@ -18,10 +18,9 @@ import pandas as pd
 from sqlalchemy import Connection, Select, insert, select, update
 
 from db import analytics, queries
-from db.engine import read_engine
-from db.migrate import upgrade
 from db.models import Fact, Place, PlaceShape
 from db.queries import Scope
+from db.reading import read_frame
 
 CHUNK = 500
 CONVOY_METRICS = {"convoys", "trucks", "people_served"}
@@ -35,15 +34,9 @@ SOURCE_MEANING = {
 }
 
 
-def _read(stmt: Select, url: str | None) -> pd.DataFrame:
-    upgrade(url)
-    with read_engine(url).connect() as conn:
-        return pd.read_sql(stmt, conn)
-
-
 def _read_ids(build: Callable[[list[int]], Select], ids: list[int], url: str | None) -> pd.DataFrame:
     """``build(chunk)`` -> a select over those ids; run in chunks (SQL parameter limits), concatenated."""
-    frames = [_read(build(ids[i : i + CHUNK]), url) for i in range(0, len(ids), CHUNK)]
+    frames = [read_frame(build(ids[i : i + CHUNK]), url) for i in range(0, len(ids), CHUNK)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -80,7 +73,7 @@ def upsert_shapes(conn: Connection, shapes: dict[str, Any], source: str) -> int:
 
 def boundary_levels(url: str | None = None) -> list[int]:
     """Admin levels that have imported polygons, lowest first (level unknown comes back as -1)."""
-    frame = _read(select(PlaceShape.level).distinct(), url)
+    frame = read_frame(select(PlaceShape.level).distinct(), url)
     return sorted(-1 if pd.isna(v) else int(v) for v in frame["level"])
 
 
@@ -96,7 +89,7 @@ def boundaries(level: int | None = None, url: str | None = None) -> pd.DataFrame
         stmt = stmt.where(PlaceShape.level.is_(None))
     elif level is not None:
         stmt = stmt.where(PlaceShape.level == level)
-    return _read(stmt.order_by(Place.pcode), url)
+    return read_frame(stmt.order_by(Place.pcode), url)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
 from db import analytics, rules
-from db.engine import read_engine
-from db.migrate import upgrade
 from db.models import Document, Fact, FactOrganisation, Import, Organisation, Place
 from db.queries import place_parents
+from db.reading import read_frame
 
 KINDS = ("convoy", "besieged_population", "civilian_toll")
 SILENT_WEEKS = 4  # "no report for four weeks" ...
@@ -40,16 +39,6 @@ class Selection:
 
     def weeks(self) -> list[dt.date]:
         return rules.mondays(self.start, self.end)
-
-
-def _frame(stmt: Select | CompoundSelect, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:
-    upgrade(url)
-    with read_engine(url).connect() as conn:
-        frame = pd.read_sql(stmt, conn)
-    for col in date_cols:
-        if col in frame:
-            frame[col] = pd.to_datetime(frame[col]).dt.date
-    return frame
 
 
 @lru_cache(maxsize=256)
@@ -98,7 +87,7 @@ def _source_key(frame: pd.DataFrame) -> pd.Series:
 def selected_places(place_id: int, url: str | None = None) -> set[int]:
     """The place and every place inside it (ids)."""
     tree = _subtree(place_id)
-    return set(_frame(select(tree.c.id), url)["id"].astype(int))
+    return set(read_frame(select(tree.c.id), url)["id"].astype(int))
 
 
 # ---- convoys -----------------------------------------------------------------------------------------
@@ -131,7 +120,7 @@ def convoy_facts(sel: Selection, url: str | None = None) -> pd.DataFrame:
     stmt = base.where(in_window).union_all(
         base.where(Fact.event_ref.in_(refs), or_(Fact.date < sel.start, Fact.date > sel.end))
     )
-    rows = _frame(stmt, url, ("date",))
+    rows = read_frame(stmt, url, ("date",))
     final = analytics.final_convoys(rows)
     if final.empty:
         return final.assign(operators=pd.Series(dtype="object"))
@@ -171,7 +160,7 @@ def fact_provenance(fact_id: int, url: str | None = None) -> dict[str, object]:
         .outerjoin(Document, Document.import_id == Fact.import_id)
         .where(Fact.id == fact_id)
     )  # fmt: skip
-    frame = _frame(stmt, url)
+    frame = read_frame(stmt, url)
     if frame.empty:
         return {}
     row = {k: _plain(v) for k, v in frame.iloc[0].items()}
@@ -209,7 +198,7 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
         .join(Place, Place.id == Fact.place_id)
         .where(*_where("besieged_population", sel), Fact.date <= sel.end)
     )  # fmt: skip
-    frame = _frame(stmt, url, ("date",))
+    frame = read_frame(stmt, url, ("date",))
     frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
     return frame.drop(columns=["first_source", "n_sources"])
 
@@ -268,7 +257,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
             case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= sel.start),
         )
     )  # fmt: skip
-    frame = _frame(stmt, url, ("period_start", "period_end"))
+    frame = read_frame(stmt, url, ("period_start", "period_end"))
     frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
     frame["cumulative"] = frame["cumulative"].astype(bool)
     frame["is_event"] = frame["is_event"].astype(bool)
@@ -348,7 +337,7 @@ def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.D
         .having(recent == 0)
         .order_by(Place.name)
     )  # fmt: skip
-    return _frame(stmt, url, ("last_report",))
+    return read_frame(stmt, url, ("last_report",))
 
 
 def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
@@ -362,7 +351,7 @@ def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> p
         .join(Place, Place.id == Fact.place_id)
         .where(*_where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
     )  # fmt: skip
-    rows = _frame(stmt, url, ("date",))
+    rows = read_frame(stmt, url, ("date",))
     if rows.empty:
         return pd.DataFrame(columns=["convoy_key", "date", "place", "outcome", "trucks"])
     rows["convoy_key"] = rows["event_ref"].where(rows["event_ref"].notna(), "fact:" + rows["id"].astype(str))
@@ -441,7 +430,7 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
     """Places that have live facts, and every place containing them (so "eastern Ghouta" can be
     chosen when only its towns have facts). Columns: id, name, parent_id, facts (own), inside (facts
     of the places below it). Sorted by name."""
-    own = _frame(
+    own = read_frame(
         select(Fact.place_id, func.count().label("facts"))
         .where(Fact.retracted.is_(False))
         .group_by(Fact.place_id),
@@ -456,7 +445,7 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
     ids = sorted(set(counts) | set(inside))
     if not ids:
         return pd.DataFrame(columns=["id", "name", "parent_id", "facts", "inside"])
-    names = _frame(select(Place.id, Place.name, Place.parent_id).where(Place.id.in_(ids)), url)
+    names = read_frame(select(Place.id, Place.name, Place.parent_id).where(Place.id.in_(ids)), url)
     names["facts"] = names["id"].map(counts).fillna(0).astype("int64")
     names["inside"] = names["id"].map(inside).fillna(0).astype("int64")
     names["_key"] = names["name"].str.casefold()
@@ -473,7 +462,7 @@ def filter_organisations(url: str | None = None) -> pd.DataFrame:
         .where(Fact.retracted.is_(False))
         .group_by(Organisation.id, Organisation.short_name, FactOrganisation.role)
     )  # fmt: skip
-    frame = _frame(stmt, url)
+    frame = read_frame(stmt, url)
     if frame.empty:
         return pd.DataFrame(columns=["id", "name", "roles", "facts"])
     out = frame.groupby(["id", "name"], as_index=False).agg(

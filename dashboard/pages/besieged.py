@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.charts import format_count, format_range
-from dashboard.filters import format_day, sidebar_filters
+from dashboard.filters import format_day
+from dashboard.layout import filtered_page
 from db.trends import besieged_behind
 
 HELP = """
@@ -17,22 +18,13 @@ while the enclave containing it (Douma inside eastern Ghouta) has its own figure
 counted twice.
 """
 
-st.title("Besieged populations")
-span = data.data_range()
-if span is None:
-    st.info("**The store holds no facts yet.** Load besieged-population tables (`make run` loads the demo "
-            "data, `python -m cli ingest FILE` your own files) to see them here.")  # fmt: skip
-    st.stop()
-
-filters = sidebar_filters(
-    span, data.latest_activity(), data.filter_places(), data.filter_organisations(), data.pending_allowed()
+filters = filtered_page(
+    "Besieged populations",
+    "Load besieged-population tables (`make run` loads the demo data, `python -m cli ingest FILE` your own files) to see them here.",
+    "How besieged populations are counted",
+    HELP,
 )
 sel = filters.selection()
-st.caption(filters.describe())
-if filters.include_pending:
-    st.warning("Includes pending (unreviewed) facts: figures may change after review.")
-with st.expander("How besieged populations are counted"):
-    st.markdown(HELP)
 
 obs = data.besieged_observations(sel)
 by_week = data.besieged_by_week(sel)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.filters import sidebar_filters
+from dashboard.layout import filtered_page
 
 HELP = """
 **How convoys are counted.** A convoy is counted once, in the week of its *final* report (its
@@ -25,22 +25,13 @@ TABLE_COLUMNS = {
     "origin": "source",
 }  # fmt: skip
 
-st.title("Convoys")
-span = data.data_range()
-if span is None:
-    st.info("**The store holds no facts yet.** Load convoy tables (`make run` loads the demo data, "
-            "`python -m cli ingest FILE` your own files) to see convoys here.")  # fmt: skip
-    st.stop()
-
-filters = sidebar_filters(
-    span, data.latest_activity(), data.filter_places(), data.filter_organisations(), data.pending_allowed()
+filters = filtered_page(
+    "Convoys",
+    "Load convoy tables (`make run` loads the demo data, `python -m cli ingest FILE` your own files) to see convoys here.",
+    "How convoys are counted",
+    HELP,
 )
 sel = filters.selection()
-st.caption(filters.describe())
-if filters.include_pending:
-    st.warning("Includes pending (unreviewed) facts: figures may change after review.")
-with st.expander("How convoys are counted"):
-    st.markdown(HELP)
 
 rows = data.convoy_facts(sel)
 weekly = data.weekly_convoys(sel)

@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.charts import format_range
-from dashboard.filters import format_day, sidebar_filters
+from dashboard.filters import format_day
+from dashboard.layout import filtered_page
 
 HELP = """
 **How tolls are counted.** Figures from different sources are never added up: for a place and a
@@ -18,22 +19,13 @@ left out on a day its enclave has its own figure. The running total starts at th
 shown.
 """
 
-st.title("Civilian tolls")
-span = data.data_range()
-if span is None:
-    st.info("**The store holds no facts yet.** Load toll tables, ACLED exports or reports (`make run` loads "
-            "the demo data) to see civilian tolls here.")  # fmt: skip
-    st.stop()
-
-filters = sidebar_filters(
-    span, data.latest_activity(), data.filter_places(), data.filter_organisations(), data.pending_allowed()
+filters = filtered_page(
+    "Civilian tolls",
+    "Load toll tables, ACLED exports or reports (`make run` loads the demo data) to see civilian tolls here.",
+    "How tolls are counted",
+    HELP,
 )
 sel = filters.selection()
-st.caption(filters.describe())
-if filters.include_pending:
-    st.warning("Includes pending (unreviewed) facts: figures may change after review.")
-with st.expander("How tolls are counted"):
-    st.markdown(HELP)
 
 rows = data.toll_rows(sel)
 frames = data.toll_trends(sel)

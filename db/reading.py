@@ -1,0 +1,23 @@
+"""The one way read queries reach the store: a statement in, a DataFrame out, on the read engine
+(read-only on SQLite), with SQLite's text dates parsed back to ``datetime.date`` where asked."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import CompoundSelect, Select
+
+from db.engine import read_engine
+from db.migrate import upgrade
+
+
+def read_frame(
+    stmt: Select | CompoundSelect, url: str | None, date_cols: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Run ``stmt`` and return its rows; ``date_cols`` come back as dates (SQLite stores text)."""
+    upgrade(url)
+    with read_engine(url).connect() as conn:
+        frame = pd.read_sql(stmt, conn)
+    for col in date_cols:
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
