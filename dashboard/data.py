@@ -430,6 +430,7 @@ def import_upload(
 # filters, and its alerts: cached wrappers around db.trends, and the panel every chart is shown in
 # (the chart, how many sources are behind it, its data as CSV).
 
+from db import tolls as _tolls  # noqa: E402
 from db import trends as _trends  # noqa: E402
 from db.rules import provenance_summary as _provenance  # noqa: E402
 
@@ -522,13 +523,24 @@ def _toll_rows(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 
 def toll_rows(sel: Selection) -> pd.DataFrame:
-    """Toll reports behind the window (db.trends.toll_rows)."""
+    """Toll reports behind the window (db.trends.toll_rows): every row, for tables and exports."""
     return _toll_rows(store_key(), _scoped(sel))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _toll_reports(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _tolls.report_counts(sel, key[0])
+
+
+def toll_note(sel: Selection) -> str:
+    """'From N toll reports by K sources (names), in M files or reports.' for the toll charts:
+    the reports overlapping the window (db.tolls.report_counts)."""
+    return _note(_tolls.report_summary(_toll_reports(store_key(), _scoped(sel))), "toll report")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _toll_trends(key: StoreKey, sel: Selection) -> dict[str, pd.DataFrame]:
-    return _trends.toll_trends(sel, key[0], rows=_toll_rows(key, sel))
+    return _trends.toll_trends(sel, key[0])
 
 
 def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
@@ -538,8 +550,7 @@ def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _trend_overview(key: StoreKey, sel: Selection) -> pd.DataFrame:
-    fetched = {"convoys": _convoy_facts(key, sel), "obs": _besieged_observations(key, sel),
-               "tolls": _toll_rows(key, sel)}  # fmt: skip
+    fetched = {"convoys": _convoy_facts(key, sel), "obs": _besieged_observations(key, sel)}
     return _trends.weekly_overview(sel, key[0], **fetched)
 
 
@@ -567,7 +578,10 @@ def sources_note(rows: pd.DataFrame, facts: str, by_source: bool = True) -> str:
     'From 3 toll reports by 2 sources (SAMS, SOHR), in 1 file or report.' With ``by_source``
     False (convoys, whose source is the file or report): 'From 6 convoys in 1 file or report
     (convoys.csv).' ``facts``: the singular noun ('toll report')."""
-    summary = _provenance(rows)
+    return _note(_provenance(rows), facts, by_source)
+
+
+def _note(summary: dict[str, object], facts: str, by_source: bool = True) -> str:
     names: list[str] = summary["sources"]  # type: ignore[assignment]
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     listed = f" ({shown})" if names else ""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -148,8 +149,18 @@ class Fact(Base):
 
     __tablename__ = "facts"
     __table_args__ = (
-        Index("ix_facts_kind_date", "kind", "date"),
-        Index("ix_facts_place_kind", "place_id", "kind"),
+        # Covering (the filters read no table rows): the window and silent-place queries, and the
+        # per-place counts the rollups recompute.
+        Index("ix_facts_kind_date", "kind", "date", "place_id", "review_status", "retracted"),
+        Index("ix_facts_place_kind", "place_id", "kind", "review_status", "retracted"),
+        Index("ix_facts_date", "date"),
+        # The few retracted facts, for organisation counts (all links minus the retracted ones).
+        Index(
+            "ix_facts_retracted",
+            "id",
+            sqlite_where=text("retracted = 1"),
+            postgresql_where=text("retracted = true"),
+        ),
         Index("ix_facts_external", "external_id"),
         Index("ix_facts_event_ref", "event_ref"),
     )
@@ -224,8 +235,9 @@ class FactOrganisation(Base):
     __tablename__ = "fact_organisations"
 
     fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    __table_args__ = (Index("ix_fact_organisations_org_role", "organisation_id", "role"),)
 
 
 class FactChange(Base):
@@ -315,3 +327,63 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(30))
     target: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict | None] = mapped_column(JSON)
+
+
+# ---- rollups (db.rollups keeps them equal to the facts, inside each writing transaction) ----------
+
+
+class TollDay(Base):
+    """Each source's civilian toll for one place and day: analytics.source_days of the live facts,
+    for ``scope`` 'confirmed' (confirmed facts) or 'all' (confirmed and pending). Reports spread over
+    their days, cumulative series as increments, events added up, overlapping statements not."""
+
+    __tablename__ = "toll_days"
+    __table_args__ = (Index("ix_toll_days_place", "place_id"),)
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    victim_group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    place_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(300), primary_key=True)
+    killed_low: Mapped[float | None] = mapped_column(Float)
+    killed_high: Mapped[float | None] = mapped_column(Float)
+    injured_low: Mapped[float | None] = mapped_column(Float)
+    injured_high: Mapped[float | None] = mapped_column(Float)
+
+
+class TollReport(Base):
+    """How many toll reports (fact rows) each source gave per place, file and period: the "from N
+    reports in M files" note without reading the facts."""
+
+    __tablename__ = "toll_reports"
+    __table_args__ = (Index("ix_toll_reports_place", "place_id"),)
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    victim_group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    period_end: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    place_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(300), primary_key=True)
+    import_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+
+
+class PlaceCount(Base):
+    """Live (not retracted) facts per place, kind and review status."""
+
+    __tablename__ = "place_counts"
+
+    place_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    review_status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facts: Mapped[int] = mapped_column(Integer)
+
+
+class OrganisationCount(Base):
+    """Live facts naming each organisation, per role (operator, source)."""
+
+    __tablename__ = "organisation_counts"
+
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facts: Mapped[int] = mapped_column(Integer)

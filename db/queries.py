@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from db import analytics
-from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place
+from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place, PlaceCount
 from db.reading import read_frame
 from loaders.normalise.dates import week_start
 
@@ -44,7 +44,12 @@ def place_parents(url: str | None = None) -> analytics.ParentMap:
 
 def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:
     """First and last fact date in the store, or None when it holds no facts."""
-    frame = read_frame(select(func.min(Fact.date).label("first"), func.max(Fact.date).label("last")), url)
+    # Two scalar subqueries: each min/max alone is one index lookup (together they scan the table).
+    frame = read_frame(
+        select(select(func.min(Fact.date)).scalar_subquery().label("first"),
+               select(func.max(Fact.date)).scalar_subquery().label("last")),
+        url,
+    )  # fmt: skip
     if frame.empty or frame["first"].isna().all():
         return None
     return pd.to_datetime(frame["first"][0]).date(), pd.to_datetime(frame["last"][0]).date()
@@ -236,9 +241,14 @@ def import_issues(import_id: int, url: str | None = None) -> pd.DataFrame:
 
 
 def unverified_places(url: str | None = None) -> pd.DataFrame:
-    """Places added from rows (not in the gazetteer), for merging: id, name, country, parent, lat, lon, facts."""
+    """Places added from rows (not in the gazetteer), for merging: id, name, country, parent, lat, lon,
+    facts (live ones)."""
     parent = Place.__table__.alias("parent")
-    facts = select(Fact.place_id, func.count().label("facts")).group_by(Fact.place_id).subquery()
+    facts = (
+        select(PlaceCount.place_id, func.sum(PlaceCount.facts).label("facts"))
+        .group_by(PlaceCount.place_id)
+        .subquery()
+    )
     stmt = (
         select(
             Place.id, Place.name, Place.country, parent.c.name.label("parent"), Place.lat, Place.lon,
@@ -256,7 +266,7 @@ def unverified_places(url: str | None = None) -> pd.DataFrame:
 def store_counts(url: str | None = None) -> dict[str, int]:
     """Facts per kind (live ones), imports and places: for the Data page header and tests."""
     kinds = read_frame(
-        select(Fact.kind, func.count().label("n")).where(Fact.retracted.is_(False)).group_by(Fact.kind), url
+        select(PlaceCount.kind, func.sum(PlaceCount.facts).label("n")).group_by(PlaceCount.kind), url
     )
     counts = {row.kind: int(row.n) for row in kinds.itertuples()}
     counts["imports"] = int(read_frame(select(func.count().label("n")).select_from(Import), url)["n"][0])

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from db import rollups
 from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex
 from db.migrate import upgrade
@@ -238,6 +239,7 @@ def _set_status(conn: Connection, fact: dict[str, Any], status: str, user: str, 
     if status != "pending":
         reviewed = {"reviewed_by": user, "reviewed_at": _utcnow()}
     conn.execute(update(Fact).where(Fact.id == fact["id"]).values(review_status=status, **reviewed))
+    rollups.refresh_places(conn, [fact["place_id"]])
     after: dict[str, Any] = {"review_status": status}
     if reason and reason.strip():
         after["reason"] = reason.strip()
@@ -294,6 +296,7 @@ def edit_fact(
     user = actor.name
     with upgrade(url).begin() as conn:
         fact = _load(conn, fact_id)
+        old_orgs = _linked(conn, fact_id)
         _check_fields(fact["kind"], changes)
         parsed = {name: parse_value(name, raw) for name, raw in changes.items()}
         columns = {k: v for k, v in parsed.items() if k not in ORG_ROLES and fact[k] != v}
@@ -309,6 +312,8 @@ def edit_fact(
                 before[name], after[name] = "; ".join(old), "; ".join(new)
         if after:
             _record(conn, fact_id, "edit", user, before, after)
+            places = {fact["place_id"], columns.get("place_id", fact["place_id"])}
+            rollups.refresh(conn, places, old_orgs | _linked(conn, fact_id))
         confirmed = confirm and _set_status(conn, fact, "confirmed", user, None)
         if after or confirmed:
             details = {"fields": sorted(after), "confirmed": confirmed}
@@ -333,6 +338,12 @@ def _bookkeeping(
         if fact[name] != value:
             columns[name] = value
             before[name], after[name] = fact[name], value
+
+
+def _linked(conn: Connection, fact_id: int) -> set[int]:
+    """The organisations a fact names (any role): their rollup counts follow an edit."""
+    stmt = select(FactOrganisation.organisation_id).where(FactOrganisation.fact_id == fact_id)
+    return set(conn.execute(stmt).scalars())
 
 
 def _replace_orgs(conn: Connection, fact: dict[str, Any], role: str, names: list[str]) -> tuple[list, list]:

@@ -211,6 +211,13 @@ def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.D
 # ---- civilian tolls -----------------------------------------------------------------------------------
 
 
+def reports_per_source(tolls: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
+    """How many toll rows of each source overlap [start, end] (for compare_sources)."""
+    if tolls.empty:
+        return pd.Series(dtype="int64")
+    return tolls[(tolls["period_end"] >= start) & (tolls["period_start"] <= end)].groupby("source").size()
+
+
 def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     """Each source's own figure per day and place (analytics.daily_tolls before the range across
     sources): spread evenly over the period, cumulative series as increments, overlapping
@@ -219,6 +226,23 @@ def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     per_source = analytics.source_days(tolls)
     per_source["day"] = pd.to_datetime(per_source["day"]).dt.date
     return drop_contained_rows(per_source, ["day", "source"], parents).reset_index(drop=True)
+
+
+def band_days(per_source: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """analytics.daily_tolls from each source's days (analytics.source_days rows): per day and place
+    the lowest and highest source, a place left out on a day a place containing it has a figure.
+    Columns: day, place_id, killed_low ... injured_high, sources."""
+    cols = ["day", "place_id", *TOLL_VALUES, "sources"]
+    if per_source.empty:
+        return pd.DataFrame(columns=cols)
+    per_place = per_source.groupby(["day", "place_id"], as_index=False).agg(
+        killed_low=("killed_low", "min"),
+        killed_high=("killed_high", "max"),
+        injured_low=("injured_low", "min"),
+        injured_high=("injured_high", "max"),
+        sources=("source", "nunique"),
+    )
+    return drop_contained_rows(per_place, ["day"], parents).reset_index(drop=True)[cols]
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:
@@ -262,8 +286,9 @@ def cumulative_band(weekly: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def compare_sources(daily: pd.DataFrame, tolls: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+def compare_sources(daily: pd.DataFrame, reports: pd.Series, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Side by side: each source's killed and injured over [start, end] (its days in the window only).
+    ``reports``: the number of reports overlapping the window, per source (index).
     Columns: source, reports, first, last, killed_low, killed_high, injured_low, injured_high."""
     cols = ["source", "reports", "first", "last", *TOLL_VALUES]
     if daily.empty:
@@ -272,8 +297,7 @@ def compare_sources(daily: pd.DataFrame, tolls: pd.DataFrame, start: dt.date, en
     out = inside.groupby("source", as_index=False).agg(
         first=("day", "min"), last=("day", "max"), **{c: (c, "sum") for c in TOLL_VALUES}
     )
-    overlapping = tolls[(tolls["period_end"] >= start) & (tolls["period_start"] <= end)]
-    out["reports"] = out["source"].map(overlapping.groupby("source").size()).fillna(0).astype("int64")
+    out["reports"] = out["source"].map(reports).fillna(0).astype("int64")
     return _round(out)[cols].sort_values("source").reset_index(drop=True)
 
 

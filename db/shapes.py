@@ -17,10 +17,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, insert, select, update
 
-from db import analytics, queries
+from db import queries, rules, tolls
 from db.models import Fact, Place, PlaceShape
 from db.queries import Scope
 from db.reading import read_frame
+from db.selection import Selection
 
 CHUNK = 500
 CONVOY_METRICS = {"convoys", "trucks", "people_served"}
@@ -159,22 +160,18 @@ def _besieged(day: dt.date, scope: Scope, url: str | None) -> tuple[pd.DataFrame
 def _tolls(
     metric: str, start: dt.date, end: dt.date, scope: Scope, url: str | None
 ) -> tuple[pd.DataFrame, int]:
-    tolls = queries.toll_rows(start, end, scope, url)
-    daily = analytics.daily_tolls(tolls, queries.place_parents(url))
+    per_source = tolls.source_days(Selection(start, end, include_pending=scope.include_pending), url)
+    daily = rules.band_days(per_source, queries.place_parents(url))
     if daily.empty:
         return pd.DataFrame(columns=_COLUMNS), 0
-    days = daily["day"].dt.date
-    daily = daily[(days >= start) & (days <= end)]
     low, high = f"{metric}_low", f"{metric}_high"
     sums = daily.groupby("place_id")[[low, high]].sum(min_count=1).dropna(how="all").fillna(0)
     out = pd.DataFrame({"low": sums[low].round(), "high": sums[high].round()}).astype("int64")
-    # Sources: who reported for the place within the period (increments of cumulative series).
-    increments = analytics.toll_increments(tolls)
-    overlapping = increments[(increments["period_start"] <= end) & (increments["period_end"] >= start)]
-    overlapping = overlapping[overlapping[low].notna() | overlapping[high].notna()]
-    out["sources"] = overlapping.groupby("place_id")["source"].nunique()
+    # Sources: who gave a figure for the place within the period.
+    given = per_source[per_source[low].notna() | per_source[high].notna()]
+    out["sources"] = given.groupby("place_id")["source"].nunique()
     out["sources"] = out["sources"].fillna(0).astype("int64")
-    kept = overlapping[overlapping["place_id"].isin(out.index)]
+    kept = given[given["place_id"].isin(out.index)]
     return out.reset_index(), int(kept["source"].nunique())
 
 

@@ -10,83 +10,27 @@ earlier reports of a cumulative toll series).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 
 from db import analytics, rules
-from db.models import Document, Fact, FactOrganisation, Import, Organisation, Place
+from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
 from db.queries import place_parents
 from db.reading import read_frame
+from db.selection import Selection, org_columns, source_key, subtree, where
+from db.tolls import toll_rows, toll_trends
+
+__all__ = ["Selection", "toll_rows", "toll_trends"]  # re-exported: pages and tests import them from here
 
 KINDS = ("convoy", "besieged_population", "civilian_toll")
 SILENT_WEEKS = 4  # "no report for four weeks" ...
 BASELINE_WEEKS = 12  # ... among places that had reports in the 12 weeks before
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """What the sidebar filters ask for: dates (inclusive), a place with every place inside it, an
-    organisation (ran the convoy or gave the figure) and whether pending facts count."""
-
-    start: dt.date
-    end: dt.date
-    place_id: int | None = None
-    organisation_id: int | None = None
-    include_pending: bool = False
-
-    def weeks(self) -> list[dt.date]:
-        return rules.mondays(self.start, self.end)
-
-
-@lru_cache(maxsize=256)
-def _subtree(place_id: int):  # type: ignore[no-untyped-def]
-    """One shared (so a statement may use it twice) recursive CTE of ``place_id`` and every place below it (eastern Ghouta -> Douma, Harasta ...)."""
-    top = select(Place.id.label("id")).where(Place.id == place_id).cte("subtree", recursive=True)
-    below = top.alias("above")
-    return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
-
-
-def _where(kind: str, sel: Selection) -> list[ColumnElement[bool]]:
-    statuses = ["confirmed", "pending"] if sel.include_pending else ["confirmed"]
-    clauses = [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(statuses)]
-    if sel.place_id is not None:
-        tree = _subtree(sel.place_id)
-        clauses.append(Fact.place_id.in_(select(tree.c.id)))
-    if sel.organisation_id is not None:
-        clauses.append(
-            exists().where(
-                FactOrganisation.fact_id == Fact.id, FactOrganisation.organisation_id == sel.organisation_id
-            )
-        )
-    return clauses
-
-
-def _orgs(role: str):  # type: ignore[no-untyped-def]
-    """Correlated subqueries: the first organisation name of a fact in ``role`` and how many there are."""
-    link = and_(FactOrganisation.fact_id == Fact.id, FactOrganisation.role == role)
-    first = (
-        select(func.min(Organisation.short_name))
-        .join(FactOrganisation, FactOrganisation.organisation_id == Organisation.id)
-        .where(link)
-        .scalar_subquery()
-    )
-    count = select(func.count()).select_from(FactOrganisation).where(link).scalar_subquery()
-    return first, count
-
-
-def _source_key(frame: pd.DataFrame) -> pd.Series:
-    """The same "who estimated it" key as db.queries.toll_rows: first source name, '+N' for more."""
-    first = frame["first_source"].fillna("unknown source")
-    more = frame["n_sources"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
-    return first + more
-
-
 def selected_places(place_id: int, url: str | None = None) -> set[int]:
     """The place and every place inside it (ids)."""
-    tree = _subtree(place_id)
+    tree = subtree(place_id)
     return set(read_frame(select(tree.c.id), url)["id"].astype(int))
 
 
@@ -100,7 +44,7 @@ def convoy_facts(sel: Selection, url: str | None = None) -> pd.DataFrame:
     operators, import_id, source (file name or report title), source_row, method, evidence,
     span_start, span_end, review_status. Newest first.
     """
-    first_op, n_ops = _orgs("operator")
+    first_op, n_ops = org_columns("operator")
     base = (
         select(
             Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
@@ -113,10 +57,10 @@ def convoy_facts(sel: Selection, url: str | None = None) -> pd.DataFrame:
         .join(Place, Place.id == Fact.place_id)
         .join(Import, Import.id == Fact.import_id)
         .outerjoin(Document, Document.import_id == Fact.import_id)
-        .where(*_where("convoy", sel))
+        .where(*where("convoy", sel))
     )  # fmt: skip
     in_window = Fact.date.between(sel.start, sel.end)
-    refs = select(Fact.event_ref).where(*_where("convoy", sel), in_window, Fact.event_ref.is_not(None))
+    refs = select(Fact.event_ref).where(*where("convoy", sel), in_window, Fact.event_ref.is_not(None))
     stmt = base.where(in_window).union_all(
         base.where(Fact.event_ref.in_(refs), or_(Fact.date < sel.start, Fact.date > sel.end))
     )
@@ -187,7 +131,7 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
 
     Columns: id, place_id, place, date, status, pop_low, pop_high, besieging_party, source, import_id.
     """
-    first, count = _orgs("source")
+    first, count = org_columns("source")
     stmt = (
         select(
             Fact.id, Fact.place_id, Place.name.label("place"), Fact.date, Fact.status,
@@ -196,10 +140,10 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
             Fact.besieging_party, first.label("first_source"), count.label("n_sources"), Fact.import_id,
         )
         .join(Place, Place.id == Fact.place_id)
-        .where(*_where("besieged_population", sel), Fact.date <= sel.end)
+        .where(*where("besieged_population", sel), Fact.date <= sel.end)
     )  # fmt: skip
     frame = read_frame(stmt, url, ("date",))
-    frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
+    frame["source"] = source_key(frame) if not frame.empty else pd.Series(dtype="object")
     return frame.drop(columns=["first_source", "n_sources"])
 
 
@@ -228,73 +172,6 @@ def besieged_behind(obs: pd.DataFrame, by_week: pd.DataFrame) -> pd.DataFrame:
     return obs.merge(used, left_on=["place_id", "date"], right_on=["place_id", "as_of"]).drop(columns="as_of")
 
 
-# ---- civilian tolls -------------------------------------------------------------------------------------
-
-
-def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civilians") -> pd.DataFrame:
-    """Toll reports overlapping the window, and earlier reports of cumulative series (for increments).
-
-    Columns: id, place_id, place, period_start, period_end, cumulative, killed_low, killed_high,
-    injured_low, injured_high, source, import_id, is_event (a distinct incident of an event dataset).
-    """
-    first, count = _orgs("source")
-    period_end = func.coalesce(Fact.period_end, Fact.period_start)
-    stmt = (
-        select(
-            Fact.id, Fact.place_id, Place.name.label("place"), Fact.period_start,
-            period_end.label("period_end"), Fact.cumulative,
-            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
-            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
-            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
-            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
-            first.label("first_source"), count.label("n_sources"), Fact.import_id,
-            Fact.external_id.is_not(None).label("is_event"),
-        )
-        .join(Place, Place.id == Fact.place_id)
-        .where(
-            *_where("civilian_toll", sel), Fact.victim_group == victim_group, Fact.period_start.is_not(None),
-            Fact.period_start <= sel.end,
-            case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= sel.start),
-        )
-    )  # fmt: skip
-    frame = read_frame(stmt, url, ("period_start", "period_end"))
-    frame["source"] = _source_key(frame) if not frame.empty else pd.Series(dtype="object")
-    frame["cumulative"] = frame["cumulative"].astype(bool)
-    frame["is_event"] = frame["is_event"].astype(bool)
-    for col in rules.TOLL_VALUES:
-        frame[col] = frame[col].astype("float64")
-    return frame.drop(columns=["first_source", "n_sources"])
-
-
-def _in_window(daily: pd.DataFrame, sel: Selection) -> pd.DataFrame:
-    days = pd.to_datetime(daily["day"])
-    return daily[(days >= pd.Timestamp(sel.start)) & (days <= pd.Timestamp(sel.end))]
-
-
-def toll_trends(
-    sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None
-) -> dict[str, pd.DataFrame]:
-    """Everything the Civilian tolls page draws, from one fetch:
-
-    - ``band``: week, killed_low ... injured_high (low–high across sources), sources,
-      and running totals killed_low_total ... (the cumulative curve, from the first week shown);
-    - ``by_source``: week, source, killed_low ... injured_high (each source's own figures);
-    - ``compare``: source, reports, first, last, killed_low ... (each source over the whole window).
-    Days outside the window are cut off, so a period report counts only its days inside.
-    """
-    tolls = toll_rows(sel, url) if rows is None else rows
-    parents = place_parents(url)
-    daily = _in_window(rules.daily_by_source(tolls, parents), sel)
-    band_days = _in_window(analytics.daily_tolls(tolls, parents), sel) if not tolls.empty else daily.iloc[0:0]
-    weeks = sel.weeks()
-    band = rules.cumulative_band(rules.weekly_band(band_days, daily, weeks))
-    return {
-        "band": band,
-        "by_source": rules.weekly_by_source(daily, weeks),
-        "compare": rules.compare_sources(daily, tolls, sel.start, sel.end),
-    }
-
-
 # ---- the Overview with filters --------------------------------------------------------------------------
 
 
@@ -303,17 +180,16 @@ def weekly_overview(
     url: str | None = None,
     convoys: pd.DataFrame | None = None,
     obs: pd.DataFrame | None = None,
-    tolls: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
     review filters applied. Same columns (toll_sources included), plus attempted,
-    delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``, ``tolls``:
-    convoy_facts, besieged_observations and toll_rows already fetched for ``sel``."""
+    delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``:
+    convoy_facts and besieged_observations already fetched for ``sel``."""
     weeks = sel.weeks()
     weekly = weekly_convoys(sel, url, rows=convoys).drop(columns=["sources"])
     obs = besieged_observations(sel, url) if obs is None else obs
     besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
-    band = toll_trends(sel, url, rows=tolls)["band"][["week", *rules.TOLL_VALUES, "sources"]]
+    band = toll_trends(sel, url)["band"][["week", *rules.TOLL_VALUES, "sources"]]
     out = weekly.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
     return out.merge(band.rename(columns={"sources": "toll_sources"}), on="week")
 
@@ -332,7 +208,7 @@ def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.D
         select(Fact.place_id, Place.name.label("place"), func.max(Fact.date).label("last_report"),
                func.count().label("reports"))
         .join(Place, Place.id == Fact.place_id)
-        .where(Fact.kind.in_(KINDS), *_where("convoy", sel)[1:], Fact.date.between(base_start, end))
+        .where(Fact.kind.in_(KINDS), *where("convoy", sel)[1:], Fact.date.between(base_start, end))
         .group_by(Fact.place_id, Place.name)
         .having(recent == 0)
         .order_by(Place.name)
@@ -349,7 +225,7 @@ def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> p
         select(Fact.id, Fact.event_ref, Fact.date, Place.name.label("place"), Fact.outcome,
                func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"))
         .join(Place, Place.id == Fact.place_id)
-        .where(*_where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
+        .where(*where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
     )  # fmt: skip
     rows = read_frame(stmt, url, ("date",))
     if rows.empty:
@@ -431,9 +307,7 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
     chosen when only its towns have facts). Columns: id, name, parent_id, facts (own), inside (facts
     of the places below it). Sorted by name."""
     own = read_frame(
-        select(Fact.place_id, func.count().label("facts"))
-        .where(Fact.retracted.is_(False))
-        .group_by(Fact.place_id),
+        select(PlaceCount.place_id, func.sum(PlaceCount.facts).label("facts")).group_by(PlaceCount.place_id),
         url,
     )
     parents = place_parents(url)
@@ -454,14 +328,10 @@ def filter_places(url: str | None = None) -> pd.DataFrame:
 
 def filter_organisations(url: str | None = None) -> pd.DataFrame:
     """Organisations named on live facts: id, name, roles ('operator', 'source' or both), facts."""
-    stmt = (
-        select(Organisation.id, Organisation.short_name.label("name"), FactOrganisation.role,
-               func.count().label("facts"))
-        .join(FactOrganisation, FactOrganisation.organisation_id == Organisation.id)
-        .join(Fact, Fact.id == FactOrganisation.fact_id)
-        .where(Fact.retracted.is_(False))
-        .group_by(Organisation.id, Organisation.short_name, FactOrganisation.role)
-    )  # fmt: skip
+    stmt = select(
+        Organisation.id, Organisation.short_name.label("name"), OrganisationCount.role,
+        OrganisationCount.facts,
+    ).join(OrganisationCount, OrganisationCount.organisation_id == Organisation.id)  # fmt: skip
     frame = read_frame(stmt, url)
     if frame.empty:
         return pd.DataFrame(columns=["id", "name", "roles", "facts"])

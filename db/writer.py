@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from db import rollups
 from db.auth import Actor, audit, require
 from db.bulk import CHUNK, STRUCTURED_METHODS, Counts, FactWriter, prefetch
 from db.gazetteer import upsert_places
@@ -168,6 +169,7 @@ def _write(
         summary.retracted = _retract_missing(conn, head, facts, actor.name)
     summary.skipped, summary.rejected = skipped, rejected
     _check_accounting(summary)
+    rollups.refresh(conn, facts.touched_places, facts.touched_orgs)
     conn.execute(
         update(Import)
         .where(Import.id == import_id)

@@ -125,7 +125,7 @@ st.subheader(f"{len(trend)} week(s) to {week_label(week)}{suffix}")
 convoy_note = data.sources_note(data.convoy_facts(sel), "convoy", by_source=False)
 obs = data.besieged_observations(sel)
 besieged_note = data.sources_note(obs[obs["date"] <= sel.end], "observation")
-toll_note = data.sources_note(data.toll_rows(sel), "toll report")
+toll_note = data.toll_note(sel)
 outcome_cols = ["week", "convoys", *OUTCOMES]
 left, right = st.columns(2)
 panels = [

@@ -27,13 +27,9 @@ filters = filtered_page(
 )
 sel = filters.selection()
 
-rows = data.toll_rows(sel)
 frames = data.toll_trends(sel)
 band, by_source, compare = frames["band"], frames["by_source"], frames["compare"]
-inside = (
-    rows[(rows["period_end"] >= sel.start) & (rows["period_start"] <= sel.end)] if not rows.empty else rows
-)
-note = data.sources_note(inside, "toll report")
+note = data.toll_note(sel)
 total = band.iloc[-1] if not band.empty else None
 
 cols = st.columns(3)

@@ -142,7 +142,9 @@ def test_per_source_tolls_and_side_by_side() -> None:
         ["SOHR", 70, 70],
     ]
     # Side by side over Wed 7 - Fri 9 Mar only: three days of each source's figures.
-    compare = rules.compare_sources(daily, tolls, D(2018, 3, 7), D(2018, 3, 9))
+    compare = rules.compare_sources(
+        daily, rules.reports_per_source(tolls, D(2018, 3, 7), D(2018, 3, 9)), D(2018, 3, 7), D(2018, 3, 9)
+    )
     assert compare[["source", "reports", "killed_low"]].values.tolist() == [["MSF", 1, 36], ["SOHR", 2, 30]]
 
 

@@ -1,0 +1,72 @@
+"""What the sidebar filters select, as SQL clauses shared by the read queries of the analytics
+pages (db.trends, db.tolls)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, exists, func, select
+
+from db import rules
+from db.models import Fact, FactOrganisation, Organisation, Place
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the sidebar filters ask for: dates (inclusive), a place with every place inside it, an
+    organisation (ran the convoy or gave the figure) and whether pending facts count."""
+
+    start: dt.date
+    end: dt.date
+    place_id: int | None = None
+    organisation_id: int | None = None
+    include_pending: bool = False
+
+    def weeks(self) -> list[dt.date]:
+        return rules.mondays(self.start, self.end)
+
+
+@lru_cache(maxsize=256)
+def subtree(place_id: int):  # type: ignore[no-untyped-def]
+    """One shared (so a statement may use it twice) recursive CTE of ``place_id`` and every place below it (eastern Ghouta -> Douma, Harasta ...)."""
+    top = select(Place.id.label("id")).where(Place.id == place_id).cte("subtree", recursive=True)
+    below = top.alias("above")
+    return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
+
+
+def where(kind: str, sel: Selection) -> list[ColumnElement[bool]]:
+    statuses = ["confirmed", "pending"] if sel.include_pending else ["confirmed"]
+    clauses = [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(statuses)]
+    if sel.place_id is not None:
+        tree = subtree(sel.place_id)
+        clauses.append(Fact.place_id.in_(select(tree.c.id)))
+    if sel.organisation_id is not None:
+        clauses.append(
+            exists().where(
+                FactOrganisation.fact_id == Fact.id, FactOrganisation.organisation_id == sel.organisation_id
+            )
+        )
+    return clauses
+
+
+def org_columns(role: str):  # type: ignore[no-untyped-def]
+    """Correlated subqueries: the first organisation name of a fact in ``role`` and how many there are."""
+    link = and_(FactOrganisation.fact_id == Fact.id, FactOrganisation.role == role)
+    first = (
+        select(func.min(Organisation.short_name))
+        .join(FactOrganisation, FactOrganisation.organisation_id == Organisation.id)
+        .where(link)
+        .scalar_subquery()
+    )
+    count = select(func.count()).select_from(FactOrganisation).where(link).scalar_subquery()
+    return first, count
+
+
+def source_key(frame: pd.DataFrame) -> pd.Series:
+    """The same "who estimated it" key as db.queries.toll_rows: first source name, '+N' for more."""
+    first = frame["first_source"].fillna("unknown source")
+    more = frame["n_sources"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    return first + more

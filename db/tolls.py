@@ -1,0 +1,158 @@
+"""Read queries of civilian tolls: the Civilian tolls page, the Overview band and alerts, the Map.
+
+Two paths give the same figures (tests/db/test_rollups.py checks it):
+- the rollups (db.rollups: ``toll_days``, each source's figure per place and day, and
+  ``toll_reports``): a window reads a few thousand pre-aggregated rows, whatever the store's size;
+- the base rows (``toll_rows``: every report overlapping the window and the earlier reports of
+  cumulative series, through db.analytics.source_days). Used for the organisation filter (the
+  rollups are kept per "who estimated it", not per organisation named) and by the weekly report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import case, func, literal, select
+
+from db import analytics, rules
+from db.models import Fact, Place, TollDay, TollReport
+from db.queries import place_parents
+from db.reading import read_frame
+from db.rollups import scope_of
+from db.selection import Selection, org_columns, source_key, subtree, where
+
+VALUES = rules.TOLL_VALUES
+
+
+def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civilians") -> pd.DataFrame:
+    """Toll reports overlapping the window, and earlier reports of cumulative series (for increments).
+
+    Columns: id, place_id, place, period_start, period_end, cumulative, killed_low, killed_high,
+    injured_low, injured_high, source, import_id, is_event (a distinct incident of an event dataset).
+    """
+    first, count = org_columns("source")
+    period_end = func.coalesce(Fact.period_end, Fact.period_start)
+    stmt = (
+        select(
+            Fact.id, Fact.place_id, Place.name.label("place"), Fact.period_start,
+            period_end.label("period_end"), Fact.cumulative,
+            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
+            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
+            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
+            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            first.label("first_source"), count.label("n_sources"), Fact.import_id,
+            Fact.external_id.is_not(None).label("is_event"),
+        )
+        .join(Place, Place.id == Fact.place_id)
+        .where(
+            *where("civilian_toll", sel), Fact.victim_group == victim_group, Fact.period_start.is_not(None),
+            Fact.period_start <= sel.end,
+            case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= sel.start),
+        )
+    )  # fmt: skip
+    frame = read_frame(stmt, url, ("period_start", "period_end"))
+    frame["source"] = source_key(frame) if not frame.empty else pd.Series(dtype="object")
+    frame["cumulative"] = frame["cumulative"].astype(bool)
+    frame["is_event"] = frame["is_event"].astype(bool)
+    for col in VALUES:
+        frame[col] = frame[col].astype("float64")
+    return frame.drop(columns=["first_source", "n_sources"])
+
+
+def _in_window(daily: pd.DataFrame, sel: Selection) -> pd.DataFrame:
+    days = pd.to_datetime(daily["day"])
+    return daily[(days >= pd.Timestamp(sel.start)) & (days <= pd.Timestamp(sel.end))]
+
+
+def _overlapping(rows: pd.DataFrame, sel: Selection) -> pd.DataFrame:
+    if rows.empty:
+        return rows
+    return rows[(rows["period_end"] >= sel.start) & (rows["period_start"] <= sel.end)]
+
+
+def _uses_rollups(sel: Selection, base: bool) -> bool:
+    return not base and sel.organisation_id is None
+
+
+def source_days(
+    sel: Selection, url: str | None = None, victim_group: str = "civilians", *, base: bool = False
+) -> pd.DataFrame:
+    """Each source's figure per place and day inside the window (db.analytics.source_days).
+    Columns: day (Timestamp), place_id, source, killed_low, killed_high, injured_low, injured_high.
+    ``base``: compute it from the facts instead of the rollups (the reference the tests compare to)."""
+    if not _uses_rollups(sel, base):
+        rows = toll_rows(sel, url, victim_group)
+        return _in_window(analytics.source_days(rows), sel).reset_index(drop=True)
+    stmt = select(
+        TollDay.day, TollDay.place_id, TollDay.source, *(getattr(TollDay, c) for c in VALUES)
+    ).where(
+        TollDay.scope == scope_of(sel.include_pending),
+        TollDay.victim_group == victim_group,
+        TollDay.day.between(sel.start, sel.end),
+    )
+    if sel.place_id is not None:
+        stmt = stmt.where(TollDay.place_id.in_(select(subtree(sel.place_id).c.id)))
+    frame = read_frame(stmt, url)
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["place_id"] = frame["place_id"].astype("int64")
+    for col in VALUES:
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def report_counts(
+    sel: Selection, url: str | None = None, victim_group: str = "civilians", *, base: bool = False
+) -> pd.DataFrame:
+    """Toll reports overlapping the window per source and file: source, import_id, reports."""
+    cols = ["source", "import_id", "reports"]
+    if not _uses_rollups(sel, base):
+        inside = _overlapping(toll_rows(sel, url, victim_group), sel)
+        return inside.groupby(["source", "import_id"]).size().rename("reports").reset_index()[cols]
+    stmt = (
+        select(TollReport.source, TollReport.import_id, func.sum(TollReport.reports).label("reports"))
+        .where(
+            TollReport.scope == scope_of(sel.include_pending), TollReport.victim_group == victim_group,
+            TollReport.period_end >= sel.start, TollReport.period_start <= sel.end,
+        )
+        .group_by(TollReport.source, TollReport.import_id)
+    )  # fmt: skip
+    if sel.place_id is not None:
+        stmt = stmt.where(TollReport.place_id.in_(select(subtree(sel.place_id).c.id)))
+    frame = read_frame(stmt, url)
+    frame["reports"] = frame["reports"].astype("int64")
+    return frame[cols]
+
+
+def report_summary(counts: pd.DataFrame) -> dict[str, object]:
+    """db.rules.provenance_summary from report counts: facts, imports, sources (names, sorted)."""
+    if counts.empty:
+        return {"facts": 0, "imports": 0, "sources": []}
+    return {
+        "facts": int(counts["reports"].sum()),
+        "imports": int(counts["import_id"].nunique()),
+        "sources": sorted({str(s) for s in counts["source"]}),
+    }
+
+
+def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -> dict[str, pd.DataFrame]:
+    """Everything the Civilian tolls page draws:
+
+    - ``band``: week, killed_low ... injured_high (low–high across sources), sources,
+      and running totals killed_low_total ... (the cumulative curve, from the first week shown);
+    - ``by_source``: week, source, killed_low ... injured_high (each source's own figures);
+    - ``compare``: source, reports, first, last, killed_low ... (each source over the whole window).
+    Days outside the window are cut off, so a period report counts only its days inside.
+    ``base``: from the facts instead of the rollups.
+    """
+    parents = place_parents(url)
+    per_source = source_days(sel, url, base=base)
+    daily = rules.drop_contained_rows(
+        per_source.assign(day=per_source["day"].dt.date), ["day", "source"], parents
+    )
+    weeks = sel.weeks()
+    band = rules.cumulative_band(rules.weekly_band(rules.band_days(per_source, parents), daily, weeks))
+    reports = report_counts(sel, url, base=base).groupby("source")["reports"].sum()
+    return {
+        "band": band,
+        "by_source": rules.weekly_by_source(daily, weeks),
+        "compare": rules.compare_sources(daily, reports, sel.start, sel.end),
+    }
