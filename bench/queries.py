@@ -100,9 +100,9 @@ def _pages(url: str) -> dict[str, Callable[[], object]]:
 
     def overview() -> object:
         convoys, obs = trends.convoy_facts(sel, url), trends.besieged_observations(sel, url)
-        trends.weekly_overview(sel, url, convoys=convoys, obs=obs)
+        weekly = trends.weekly_overview(sel, url, convoys=convoys, obs=obs)
         tolls.report_counts(sel, url)  # the charts' source note
-        return trends.alerts(week, sel, url)
+        return trends.alerts(week, sel, url, weekly=weekly, obs=obs)
 
     def convoys() -> object:
         rows = trends.convoy_facts(sel, url)

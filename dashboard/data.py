@@ -561,7 +561,9 @@ def trend_overview(sel: Selection) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _alerts(key: StoreKey, week: dt.date, sel: Selection) -> pd.DataFrame:
-    return _trends.alerts(week, sel, key[0])
+    return _trends.alerts(
+        week, sel, key[0], weekly=_trend_overview(key, sel), obs=_besieged_observations(key, sel)
+    )
 
 
 def alerts(week: dt.date, sel: Selection) -> pd.DataFrame:

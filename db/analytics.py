@@ -65,9 +65,10 @@ def besieged_at(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataF
         return pd.DataFrame(columns=cols)
     latest = known.groupby("place_id")["date"].transform("max")
     current = known[known["date"] == latest]
+    current = current.assign(lifted=(current["status"] == "lifted").astype(bool))
     grouped = current.groupby("place_id").agg(
         as_of=("date", "max"),
-        lifted=("status", lambda s: (s == "lifted").all()),
+        lifted=("lifted", "all"),
         status=("status", "first"),
         pop_low=("pop_low", "min"),
         pop_high=("pop_high", "max"),

@@ -152,7 +152,7 @@ class Fact(Base):
         # Covering (the filters read no table rows): the window and silent-place queries, and the
         # per-place counts the rollups recompute.
         Index("ix_facts_kind_date", "kind", "date", "place_id", "review_status", "retracted"),
-        Index("ix_facts_place_kind", "place_id", "kind", "review_status", "retracted"),
+        Index("ix_facts_place_kind", "place_id", "kind", "review_status", "retracted", "date"),
         Index("ix_facts_date", "date"),
         # The few retracted facts, for organisation counts (all links minus the retracted ones).
         Index(

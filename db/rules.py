@@ -38,9 +38,13 @@ def mondays(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def week_of(dates: pd.Series) -> pd.Series:
-    """The Monday of each date (a Series of datetime.date)."""
-    stamps = pd.to_datetime(dates)
-    return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
+    """The Monday of each date (a Series of datetime.date). Computed once per distinct day: a
+    window holds a few dozen days however many rows it has."""
+    if dates.empty:
+        return pd.Series([], index=dates.index, dtype="object")
+    days = {d: pd.Timestamp(d).date() for d in dates.unique()}
+    mondays = {d: day - dt.timedelta(days=day.weekday()) for d, day in days.items()}
+    return dates.map(mondays)
 
 
 # ---- containment, vectorised ---------------------------------------------------------------------
@@ -52,13 +56,14 @@ def drop_contained_rows(frame: pd.DataFrame, by: Sequence[str], parents: ParentM
     if frame.empty:
         return frame
     keys = [*by, "place_id"]
-    pairs = [(p, a) for p in frame["place_id"].unique() for a in analytics.ancestors(int(p), parents)]
-    if not pairs:
+    present = set(frame["place_id"].unique().tolist())
+    pairs = [(p, a) for p in present for a in analytics.ancestors(int(p), parents) if a in present]
+    if not pairs:  # no place shown inside another place shown (e.g. only towns): nothing to drop
         return frame
     chains = pd.DataFrame(pairs, columns=["place_id", "ancestor"])
-    present = frame[keys].drop_duplicates()
-    hits = present.merge(chains, on="place_id").merge(
-        present.rename(columns={"place_id": "ancestor"}), on=[*by, "ancestor"]
+    rows = frame[keys].drop_duplicates()
+    hits = rows.merge(chains, on="place_id").merge(
+        rows.rename(columns={"place_id": "ancestor"}), on=[*by, "ancestor"]
     )
     dropped = hits[keys].drop_duplicates().assign(_drop=True)
     flags = frame[keys].merge(dropped, on=keys, how="left")["_drop"]
@@ -120,8 +125,9 @@ def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
 
 def _per_place_date(obs: pd.DataFrame) -> pd.DataFrame:
     """One row per place and observation date, as analytics.besieged_at reads them."""
-    return obs.groupby(["place_id", "date"], as_index=False).agg(
-        lifted=("status", lambda s: bool((s == "lifted").all())),
+    flagged = obs.assign(lifted=(obs["status"] == "lifted").astype(bool))
+    return flagged.groupby(["place_id", "date"], as_index=False).agg(
+        lifted=("lifted", "all"),
         pop_low=("pop_low", "min"),
         pop_high=("pop_high", "max"),
         sources=("date", "size"),
@@ -194,6 +200,10 @@ def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.D
     this_week = obs[(obs["date"] >= week) & (obs["date"] <= end)] if not obs.empty else obs
     if this_week.empty:
         return pd.DataFrame(columns=cols)
+    # Only the places reported this week and the places containing them can matter.
+    near = set(this_week["place_id"].tolist())
+    near |= {a for p in list(near) for a in analytics.ancestors(int(p), parents)}
+    obs = obs[obs["place_id"].isin(near)]
     before = _per_place_date(obs[obs["date"] < week])
     latest_before = before.sort_values("date").groupby("place_id").tail(1).set_index("place_id")["lifted"]
     now = analytics.besieged_at(obs, end, parents)
@@ -235,13 +245,11 @@ def band_days(per_source: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     cols = ["day", "place_id", *TOLL_VALUES, "sources"]
     if per_source.empty:
         return pd.DataFrame(columns=cols)
-    per_place = per_source.groupby(["day", "place_id"], as_index=False).agg(
-        killed_low=("killed_low", "min"),
-        killed_high=("killed_high", "max"),
-        injured_low=("injured_low", "min"),
-        injured_high=("injured_high", "max"),
-        sources=("source", "nunique"),
-    )
+    # Separate min / max / size passes: several times faster than one named aggregation.
+    groups = per_source.groupby(["day", "place_id"], sort=False)
+    lows = groups[["killed_low", "injured_low"]].min()
+    highs = groups[["killed_high", "injured_high"]].max()
+    per_place = lows.join(highs).assign(sources=groups.size()).reset_index()  # one row per day, place, source
     return drop_contained_rows(per_place, ["day"], parents).reset_index(drop=True)[cols]
 
 

@@ -37,8 +37,13 @@ def subtree(place_id: int):  # type: ignore[no-untyped-def]
     return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
 
 
+def sel_statuses(sel: Selection) -> list[str]:
+    """The review statuses that count: confirmed, and pending when asked."""
+    return ["confirmed", "pending"] if sel.include_pending else ["confirmed"]
+
+
 def where(kind: str, sel: Selection) -> list[ColumnElement[bool]]:
-    statuses = ["confirmed", "pending"] if sel.include_pending else ["confirmed"]
+    statuses = sel_statuses(sel)
     clauses = [Fact.kind == kind, Fact.retracted.is_(False), Fact.review_status.in_(statuses)]
     if sel.place_id is not None:
         tree = subtree(sel.place_id)

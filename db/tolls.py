@@ -133,6 +133,27 @@ def report_summary(counts: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def _daily(per_source: pd.DataFrame, parents: dict[int, int | None]) -> pd.DataFrame:
+    """Each source's days with dates (not Timestamps), a place left out where the same source gave
+    a figure for a place containing it that day (db.rules.daily_by_source)."""
+    days = per_source["day"]
+    days = days.map({d: d.date() for d in days.unique()}) if not days.empty else days.dt.date
+    return rules.drop_contained_rows(per_source.assign(day=days), ["day", "source"], parents)
+
+
+def _band(
+    sel: Selection, per_source: pd.DataFrame, daily: pd.DataFrame, parents: dict[int, int | None]
+) -> pd.DataFrame:
+    return rules.cumulative_band(rules.weekly_band(rules.band_days(per_source, parents), daily, sel.weeks()))
+
+
+def toll_band(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
+    """The ``band`` frame of toll_trends alone (the Overview and its alerts need no more)."""
+    parents = place_parents(url)
+    per_source = source_days(sel, url, base=base)
+    return _band(sel, per_source, _daily(per_source, parents), parents)
+
+
 def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -> dict[str, pd.DataFrame]:
     """Everything the Civilian tolls page draws:
 
@@ -145,14 +166,10 @@ def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -
     """
     parents = place_parents(url)
     per_source = source_days(sel, url, base=base)
-    daily = rules.drop_contained_rows(
-        per_source.assign(day=per_source["day"].dt.date), ["day", "source"], parents
-    )
-    weeks = sel.weeks()
-    band = rules.cumulative_band(rules.weekly_band(rules.band_days(per_source, parents), daily, weeks))
+    daily = _daily(per_source, parents)
     reports = report_counts(sel, url, base=base).groupby("source")["reports"].sum()
     return {
-        "band": band,
-        "by_source": rules.weekly_by_source(daily, weeks),
+        "band": _band(sel, per_source, daily, parents),
+        "by_source": rules.weekly_by_source(daily, sel.weeks()),
         "compare": rules.compare_sources(daily, reports, sel.start, sel.end),
     }

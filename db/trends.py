@@ -18,8 +18,8 @@ from db import analytics, rules
 from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
 from db.queries import place_parents
 from db.reading import read_frame
-from db.selection import Selection, org_columns, source_key, subtree, where
-from db.tolls import toll_rows, toll_trends
+from db.selection import Selection, org_columns, sel_statuses, source_key, subtree, where
+from db.tolls import toll_band, toll_rows, toll_trends
 
 __all__ = ["Selection", "toll_rows", "toll_trends"]  # re-exported: pages and tests import them from here
 
@@ -189,7 +189,7 @@ def weekly_overview(
     weekly = weekly_convoys(sel, url, rows=convoys).drop(columns=["sources"])
     obs = besieged_observations(sel, url) if obs is None else obs
     besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
-    band = toll_trends(sel, url)["band"][["week", *rules.TOLL_VALUES, "sources"]]
+    band = toll_band(sel, url)[["week", *rules.TOLL_VALUES, "sources"]]
     out = weekly.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
     return out.merge(band.rename(columns={"sources": "toll_sources"}), on="week")
 
@@ -203,6 +203,8 @@ def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.D
     silent_start = week - dt.timedelta(weeks=SILENT_WEEKS - 1)
     base_start = silent_start - dt.timedelta(weeks=BASELINE_WEEKS)
     end = week + dt.timedelta(days=6)
+    if sel.organisation_id is None:
+        return _silent_by_place(sel, base_start, silent_start, end, url)
     recent = func.sum(case((Fact.date >= silent_start, 1), else_=0))
     stmt = (
         select(Fact.place_id, Place.name.label("place"), func.max(Fact.date).label("last_report"),
@@ -214,6 +216,40 @@ def silent_places(week: dt.date, sel: Selection, url: str | None = None) -> pd.D
         .order_by(Place.name)
     )  # fmt: skip
     return read_frame(stmt, url, ("last_report",))
+
+
+def _silent_by_place(
+    sel: Selection, base_start: dt.date, silent_start: dt.date, end: dt.date, url: str | None
+) -> pd.DataFrame:
+    """silent_places without scanning the weeks' facts: each place's last report up to ``end`` is
+    one index lookup per place, kind and status (the places with facts come from place_counts)."""
+    live = (Fact.retracted.is_(False), Fact.kind.in_(KINDS), Fact.review_status.in_(sel_statuses(sel)))
+    last = (
+        select(func.max(Fact.date))
+        .where(Fact.place_id == PlaceCount.place_id, Fact.kind == PlaceCount.kind,
+               Fact.review_status == PlaceCount.review_status, Fact.retracted.is_(False), Fact.date <= end)
+        .scalar_subquery()
+    )  # fmt: skip
+    groups = select(PlaceCount.place_id, last.label("last_report")).where(
+        PlaceCount.kind.in_(KINDS), PlaceCount.review_status.in_(sel_statuses(sel))
+    )
+    if sel.place_id is not None:
+        groups = groups.where(PlaceCount.place_id.in_(select(subtree(sel.place_id).c.id)))
+    frame = read_frame(groups, url, ("last_report",)).dropna(subset=["last_report"])
+    latest = frame.groupby("place_id")["last_report"].max()
+    silent = [int(p) for p, day in latest.items() if base_start <= day < silent_start]
+    cols = ["place_id", "place", "last_report", "reports"]
+    if not silent:
+        return pd.DataFrame(columns=cols)
+    stmt = (
+        select(Fact.place_id, Place.name.label("place"), func.max(Fact.date).label("last_report"),
+               func.count().label("reports"))
+        .join(Place, Place.id == Fact.place_id)
+        .where(*live, Fact.place_id.in_(silent), Fact.date.between(base_start, end))
+        .group_by(Fact.place_id, Place.name)
+        .order_by(Place.name)
+    )  # fmt: skip
+    return read_frame(stmt, url, ("last_report",))[cols]
 
 
 def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
@@ -239,10 +275,20 @@ def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> p
     )
 
 
-def alerts(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
+def alerts(
+    week: dt.date,
+    sel: Selection,
+    url: str | None = None,
+    weekly: pd.DataFrame | None = None,
+    obs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The Overview's alerts for ``week`` (a Monday) under the place, organisation and review filters.
 
     Columns: alert (convoy | besieged | toll | silent), place, date, message (one English sentence).
+    ``weekly``: weekly_overview for ``sel`` already computed; when it holds ``week`` and the week
+    before, the toll alert reads its band (a week's band does not depend on the window around it).
+    ``obs``: besieged_observations for ``sel``, used when ``sel`` ends with ``week`` (they are then
+    every observation up to the week's end).
     """
     end = week + dt.timedelta(days=6)
     rows: list[tuple[str, str, dt.date | None, str]] = []
@@ -256,8 +302,10 @@ def alerts(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFram
                 f"A convoy to {c.place}{trucks} was {c.outcome} on {c.date:%-d %b %Y}.",
             )
         )
-    this = Selection(week, end, sel.place_id, sel.organisation_id, sel.include_pending)
-    obs = besieged_observations(this, url)
+    if obs is None or sel.end != end:
+        obs = besieged_observations(
+            Selection(week, end, sel.place_id, sel.organisation_id, sel.include_pending), url
+        )
     for b in rules.newly_besieged(obs, week, place_parents(url)).itertuples():
         rows.append(
             (
@@ -270,7 +318,9 @@ def alerts(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFram
     pair = Selection(
         week - dt.timedelta(weeks=1), end, sel.place_id, sel.organisation_id, sel.include_pending
     )
-    for j in rules.toll_jumps(toll_trends(pair, url)["band"], week).itertuples():
+    known = set() if weekly is None else set(weekly["week"])
+    band = weekly if {pair.start, week} <= known else toll_band(pair, url)
+    for j in rules.toll_jumps(band, week).itertuples():
         rows.append(
             (
                 "toll",

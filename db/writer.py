@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db import rollups
@@ -117,6 +117,7 @@ def write_import(
                 progress,
                 keep=not isinstance(result, LoadStream),
             )
+        _refresh_statistics(engine, summary)
     except IntegrityError as exc:
         # PostgreSQL: another session committed the same file between our check and insert.
         if "sha256" not in str(exc.orig):
@@ -183,6 +184,22 @@ def _write(
 
 
 SKIPPED_KEPT = 1000
+STATISTICS_AFTER = 1000  # facts changed by one import before the planner statistics are refreshed
+
+
+def _refresh_statistics(engine: Engine, summary: ImportSummary) -> None:
+    """A big import changes the shape of the data: refresh SQLite's planner statistics (sampled,
+    so milliseconds even on a million facts) or the page queries may pick a slow plan.
+    PostgreSQL's autovacuum does this by itself."""
+    if (
+        engine.dialect.name != "sqlite"
+        or summary.added + summary.updated + summary.retracted < STATISTICS_AFTER
+    ):
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
 def _stage(progress: Progress | None, counts: Counts, size: int) -> Callable[[int], None] | None:

@@ -119,7 +119,7 @@ def show_alerts(alerts: pd.DataFrame) -> None:
                "No report: no fact of any kind for four weeks, from a place with reports in the 12 weeks before.")  # fmt: skip
 
 
-show_alerts(data.alerts(week, filters.selection()))
+show_alerts(data.alerts(week, sel))
 
 st.subheader(f"{len(trend)} week(s) to {week_label(week)}{suffix}")
 convoy_note = data.sources_note(data.convoy_facts(sel), "convoy", by_source=False)

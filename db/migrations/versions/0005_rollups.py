@@ -47,7 +47,7 @@ def upgrade() -> None:
     op.drop_index("ix_facts_kind_date", table_name="facts")
     op.drop_index("ix_facts_place_kind", table_name="facts")
     op.create_index("ix_facts_kind_date", "facts", ["kind", "date", "place_id", "review_status", "retracted"])
-    op.create_index("ix_facts_place_kind", "facts", ["place_id", "kind", "review_status", "retracted"])
+    op.create_index("ix_facts_place_kind", "facts", ["place_id", "kind", "review_status", "retracted", "date"])
     op.create_index("ix_facts_date", "facts", ["date"])
     op.create_index(
         "ix_facts_retracted", "facts", ["id"],
@@ -59,6 +59,7 @@ def upgrade() -> None:
     from db import rollups  # the facts already stored
 
     rollups.rebuild(op.get_bind())
+    op.execute("ANALYZE")  # planner statistics for the new indexes (both engines)
 
 
 def downgrade() -> None:
