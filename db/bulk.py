@@ -28,7 +28,7 @@ from loaders.records import FactRecord, Issue
 
 T = TypeVar("T")
 CHUNK = 2000
-SQLITE_CACHE_KIB = -65536  # negative: KiB
+SQLITE_CACHE_KIB = -16384  # negative: KiB
 STRUCTURED_METHODS = {"table", "hxl", "acled", "json"}  # "text" (prose extraction) waits for review
 FACT_COLUMNS = [c.name for c in Fact.__table__.columns if c.name != "id"]
 _DATE_COLUMNS = {"date", "period_start", "period_end", "siege_since"}
@@ -280,7 +280,7 @@ def snapshot(conn: Connection, fact_id: int) -> dict[str, Any]:
 _DONE = object()
 
 
-def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """``items`` produced by a background thread, up to ``depth`` ahead. While this thread waits
     on SQLite (which releases the interpreter lock), the other parses the next batch. An exception
     in the producer is raised here; stopping early stops the producer."""

@@ -19,8 +19,8 @@ rollups against the base-table aggregation.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select
@@ -39,6 +39,7 @@ from db.models import (
 SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 INSERT_BATCH = 20_000
+TOLL_PLACES = 16  # places whose toll facts are read and rolled up together
 
 
 def scope_of(include_pending: bool) -> str:
@@ -88,9 +89,13 @@ def refresh_places(conn: Connection, places: Iterable[int] | None) -> None:
         if chunk is not None:
             counts = counts.where(Fact.place_id.in_(chunk))
         conn.execute(insert(PlaceCount).from_select(["place_id", "kind", "review_status", "facts"], counts))
-        days, reports = toll_rollup(_toll_facts(conn, chunk))
-        _insert(conn, TollDay, days)
-        _insert(conn, TollReport, reports)
+    # Tolls a few places at a time: memory stays bounded however many facts a rebuild reads.
+    with_tolls = select(PlaceCount.place_id).where(PlaceCount.kind == "civilian_toll").distinct()
+    toll_places = sorted(p for (p,) in conn.execute(with_tolls) if ids is None or p in set(ids))
+    for i in range(0, len(toll_places), TOLL_PLACES):
+        days, reports = toll_rollup(_toll_facts(conn, toll_places[i : i + TOLL_PLACES]))
+        _insert(conn, "toll_days", days)
+        _insert(conn, "toll_reports", reports)
 
 
 def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
@@ -132,30 +137,66 @@ def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
     return frame.drop(columns=["first_source", "n_sources"])
 
 
-def toll_rollup(facts: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+DAY_COLUMNS = ["scope", "victim_group", "day", "place_id", "source", *analytics.TOLL_VALUES]
+REPORT_COLUMNS = [
+    "scope",
+    "victim_group",
+    "period_end",
+    "period_start",
+    "place_id",
+    "source",
+    "import_id",
+    "reports",
+]
+
+
+def toll_rollup(facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The toll_days and toll_reports rows of these toll facts (every scope and victim group)."""
-    days: list[dict[str, Any]] = []
-    reports: list[dict[str, Any]] = []
+    days: list[pd.DataFrame] = []
+    reports: list[pd.DataFrame] = []
     if facts.empty:
-        return days, reports
+        return pd.DataFrame(columns=DAY_COLUMNS), pd.DataFrame(columns=REPORT_COLUMNS)
+    done: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for scope, statuses in SCOPES.items():
         in_scope = facts[facts["review_status"].isin(statuses)]
         for group, rows in in_scope.groupby("victim_group"):
-            per_day = analytics.source_days(rows)
-            per_day = per_day.assign(
-                day=pd.to_datetime(per_day["day"]).dt.date, scope=scope, victim_group=group
-            )
-            per_day = per_day.astype(object).where(per_day.notna(), None)
-            days.extend(per_day.to_dict("records"))
-            counts = rows.groupby(["period_end", "period_start", "place_id", "source", "import_id"]).size()
-            counted = counts.rename("reports").reset_index().assign(scope=scope, victim_group=group)
-            reports.extend(counted.to_dict("records"))
-    return days, reports
+            # 'confirmed' rows are a subset of 'all' rows: the same count means the same rows
+            # (no pending facts), so the figures computed for one scope serve the other.
+            key = hash((group, len(rows)))
+            if key not in done:
+                per_day = analytics.source_days(rows)
+                per_day = per_day.assign(day=pd.to_datetime(per_day["day"]).dt.date)
+                counts = rows.groupby(
+                    ["period_end", "period_start", "place_id", "source", "import_id"]
+                ).size()
+                done[key] = (per_day, counts.rename("reports").reset_index())
+            per_day, counted = done[key]
+            days.append(per_day.assign(scope=scope, victim_group=group)[DAY_COLUMNS])
+            reports.append(counted.assign(scope=scope, victim_group=group)[REPORT_COLUMNS])
+    return pd.concat(days, ignore_index=True), pd.concat(reports, ignore_index=True)
 
 
-def _insert(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
+def _insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Write a frame's rows with the driver's executemany (no per-row SQLAlchemy work: a full
+    rebuild writes a few hundred thousand rows); NaN becomes NULL, dates ISO text on SQLite."""
+    if frame.empty:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype == object and sqlite and isinstance(col.iloc[0], dt.date):
+            values = [d.isoformat() for d in col]
+        elif col.dtype.kind == "f":
+            values = [None if v != v else v for v in col.tolist()]  # NaN != NaN
+        else:
+            values = col.tolist()
+        columns.append(values)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    rows = list(zip(*columns, strict=True))
     for i in range(0, len(rows), INSERT_BATCH):
-        conn.execute(insert(table), rows[i : i + INSERT_BATCH])
+        conn.exec_driver_sql(sql, rows[i : i + INSERT_BATCH])
 
 
 # ---- organisations --------------------------------------------------------------------------------------
@@ -184,5 +225,5 @@ def refresh_organisations(conn: Connection, organisations: Iterable[int] | None)
         counts = {(org, role): n for org, role, n in conn.execute(links)}
         for org, role, n in conn.execute(gone):
             counts[(org, role)] -= n
-        rows = [{"organisation_id": o, "role": r, "facts": n} for (o, r), n in counts.items() if n > 0]
-        _insert(conn, OrganisationCount, rows)
+        rows = [(o, r, n) for (o, r), n in counts.items() if n > 0]
+        _insert(conn, "organisation_counts", pd.DataFrame(rows, columns=["organisation_id", "role", "facts"]))

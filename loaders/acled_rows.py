@@ -101,12 +101,6 @@ class RowReader:
                 self._issue(number, "event_id_cnty", "no event_id_cnty; export the file again from ACLED")
             )
             return
-        first = self.seen.setdefault(event_id, number)
-        if first != number:
-            issues.append(
-                self._issue(number, "event_id_cnty", f"event {event_id} repeats row {first}", event_id)
-            )
-            return
         if isinstance(date, str):
             raw = cells[i_date].strip()
             issues.append(self._issue(number, "event_date", date, None if date == _EMPTY_DATE else raw))
@@ -131,6 +125,14 @@ class RowReader:
             reason = _NO_FATALITIES
         if reason:
             issues.append(self._issue(number, "event_type", reason, event_type, Severity.SKIPPED))
+            return
+        # Repeated ids are checked among the rows kept only: remembering every id of a million-row
+        # export would hold ~100 MB, and a repeated row that is skipped anyway changes nothing.
+        first = self.seen.setdefault(event_id, number)
+        if first != number:
+            issues.append(
+                self._issue(number, "event_id_cnty", f"event {event_id} repeats row {first}", event_id)
+            )
             return
         records.append(self._record(number, cells, date, killed, country, issues))
 

@@ -24,7 +24,7 @@ from loaders.records import FactRecord, Issue, LoadError, LoadResult, Severity
 from loaders.registry import Format, _loaders, detect_format, load_file
 from loaders.safety import check_upload, reject_implausible
 
-BATCH_ROWS = 20_000
+BATCH_ROWS = 5_000
 
 
 @dataclass(slots=True)
