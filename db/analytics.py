@@ -58,25 +58,53 @@ def besieged_at(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataF
     status, pop_low, pop_high, sources (number of rows behind the figure).
     """
     cols = ["place_id", "as_of", "status", "pop_low", "pop_high", "sources"]
+    current = latest_observations(obs, day)
+    standing = {p: row for p, row in current.items() if not row["lifted"]}
+    keep = drop_contained(standing, parents)
+    rows = [[p, *(standing[p][c] for c in cols[1:])] for p in standing if p in keep]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def latest_observations(obs: pd.DataFrame, day: dt.date) -> dict[int, dict[str, object]]:
+    """Each place's observations on its latest date up to ``day``, combined: as_of, lifted (every
+    row of that date says lifted), status (the first row's), pop_low (lowest), pop_high (highest),
+    sources (rows). Plain Python: a few hundred observations, where pandas' per-call cost dominates."""
+    out: dict[int, dict[str, object]] = {}
     if obs.empty:
-        return pd.DataFrame(columns=cols)
-    known = obs[obs["date"] <= day]
-    if known.empty:
-        return pd.DataFrame(columns=cols)
-    latest = known.groupby("place_id")["date"].transform("max")
-    current = known[known["date"] == latest]
-    current = current.assign(lifted=(current["status"] == "lifted").astype(bool))
-    grouped = current.groupby("place_id").agg(
-        as_of=("date", "max"),
-        lifted=("lifted", "all"),
-        status=("status", "first"),
-        pop_low=("pop_low", "min"),
-        pop_high=("pop_high", "max"),
-        sources=("date", "size"),
-    )
-    grouped = grouped[~grouped["lifted"]].drop(columns="lifted").reset_index()
-    keep = drop_contained(grouped["place_id"], parents)
-    return grouped[grouped["place_id"].isin(keep)][cols].reset_index(drop=True)
+        return out
+    columns = [obs[c].tolist() for c in ("place_id", "date", "status", "pop_low", "pop_high")]
+    for place, date, status, low, high in zip(*columns, strict=True):
+        if date <= day:
+            add_observation(out, int(place), date, status, low, high)
+    return out
+
+
+def add_observation(
+    state: dict[int, dict[str, object]], place: int, date: dt.date, status: str, low: object, high: object
+) -> None:
+    """Fold one observation into ``state`` (latest_observations' per-place entries): a later date
+    replaces the entry, the same date widens it."""
+    found = state.get(place)
+    if found is None or date > found["as_of"]:  # type: ignore[operator]
+        state[place] = {"as_of": date, "lifted": status == "lifted", "status": status, "pop_low": low,
+                        "pop_high": high, "sources": 1}  # fmt: skip
+    elif date == found["as_of"]:
+        found["lifted"] = found["lifted"] and status == "lifted"
+        found["pop_low"] = _least(found["pop_low"], low)
+        found["pop_high"] = _most(found["pop_high"], high)
+        found["sources"] = int(found["sources"]) + 1  # type: ignore[call-overload]
+
+
+def _least(a: object, b: object) -> object:
+    if pd.isna(a):  # type: ignore[arg-type]
+        return b
+    return a if pd.isna(b) or a <= b else b  # type: ignore[arg-type, operator]
+
+
+def _most(a: object, b: object) -> object:
+    if pd.isna(a):  # type: ignore[arg-type]
+        return b
+    return a if pd.isna(b) or a >= b else b  # type: ignore[arg-type, operator]
 
 
 def toll_increments(tolls: pd.DataFrame) -> pd.DataFrame:

@@ -80,11 +80,12 @@ def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFram
     out = pd.DataFrame({"week": list(weeks)})
     if not final.empty:
         frame = final.assign(week=week_of(final["date"]))
-        counts = frame.pivot_table(index="week", columns="outcome", values="convoy_key", aggfunc="count")
-        totals = frame.groupby("week").agg(
-            convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum"),
-            sources=("source", "nunique"),
-        )  # fmt: skip
+        # Plain groupby passes: pivot_table and named aggregations cost several times more here.
+        counts = frame.groupby(["week", "outcome"]).size().unstack("outcome")
+        weekly = frame.groupby("week")
+        totals = weekly[["trucks", "people_served"]].sum()
+        totals["convoys"] = weekly.size()
+        totals["sources"] = weekly["source"].nunique()
         out = out.merge(counts, left_on="week", right_index=True, how="left")
         out = out.merge(totals, left_on="week", right_index=True, how="left")
     for col in [*OUTCOMES, "convoys", "trucks", "people_served", "sources"]:
@@ -110,11 +111,10 @@ def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
         delivered_or_partial=final["outcome"].isin(DELIVERED),
         blocked_or_attacked=final["outcome"].isin(ALARMING),
     )
-    out = frame.groupby(["place_id", "place"], as_index=False).agg(
-        convoys=("convoy_key", "count"), attempted=("attempted", "sum"),
-        delivered_or_partial=("delivered_or_partial", "sum"), blocked_or_attacked=("blocked_or_attacked", "sum"),
-        trucks=("trucks", "sum"), people_served=("people_served", "sum"),
-    )  # fmt: skip
+    groups = frame.groupby(["place_id", "place"])
+    out = groups[cols[3:]].sum()
+    out.insert(0, "convoys", groups["convoy_key"].count())
+    out = out.reset_index()
     for col in cols[2:]:
         out[col] = out[col].fillna(0).astype("int64")
     return out.sort_values(["convoys", "place"], ascending=[False, True]).head(limit).reset_index(drop=True)
@@ -123,37 +123,34 @@ def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
 # ---- besieged populations ---------------------------------------------------------------------------
 
 
-def _per_place_date(obs: pd.DataFrame) -> pd.DataFrame:
-    """One row per place and observation date, as analytics.besieged_at reads them."""
-    flagged = obs.assign(lifted=(obs["status"] == "lifted").astype(bool))
-    return flagged.groupby(["place_id", "date"], as_index=False).agg(
-        lifted=("lifted", "all"),
-        pop_low=("pop_low", "min"),
-        pop_high=("pop_high", "max"),
-        sources=("date", "size"),
-    )
-
-
 def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: ParentMap) -> pd.DataFrame:
     """Each place's figure at the end (Sunday) of every week, carried forward; lifted sieges and
-    places inside a place with its own figure left out (analytics.besieged_at for every week at once).
-    Columns: week, place_id, as_of, pop_low, pop_high, sources."""
+    places inside a place with its own figure left out (analytics.besieged_at for every week, in one
+    sweep through the observations in date order). Columns: week, place_id, as_of, pop_low,
+    pop_high, sources."""
     cols = ["week", "place_id", "as_of", "pop_low", "pop_high", "sources"]
     if obs.empty or not weeks:
         return pd.DataFrame(columns=cols)
-    per = _per_place_date(obs)
-    per["as_of"] = per["date"]
-    per["date"] = pd.to_datetime(per["date"]).astype("datetime64[ns]")
-    grid = pd.DataFrame({"week": list(weeks)}).merge(per[["place_id"]].drop_duplicates(), how="cross")
-    grid["date"] = (pd.to_datetime(grid["week"]) + pd.Timedelta(days=6)).astype("datetime64[ns]")
-    merged = pd.merge_asof(
-        grid.sort_values("date"), per.sort_values("date"), on="date", by="place_id", direction="backward"
+    ordered = obs.sort_values("date", kind="stable")  # same-date rows keep their order ("first" status)
+    columns = [ordered[c].tolist() for c in ("place_id", "date", "status", "pop_low", "pop_high")]
+    rows = list(zip(*columns, strict=True))
+    state: dict[int, dict[str, object]] = {}
+    out: list[list[object]] = []
+    i = 0
+    for week in sorted(weeks):
+        end = week + dt.timedelta(days=6)
+        while i < len(rows) and rows[i][1] <= end:
+            place, date, status, low, high = rows[i]
+            analytics.add_observation(state, int(place), date, status, low, high)
+            i += 1
+        standing = {p: r for p, r in state.items() if not r["lifted"]}
+        for p in sorted(analytics.drop_contained(standing, parents)):
+            r = standing[p]
+            out.append([week, p, r["as_of"], *(0 if pd.isna(r[c]) else int(r[c]) for c in ("pop_low", "pop_high")),  # type: ignore[call-overload, arg-type]
+                        r["sources"]])  # fmt: skip
+    return pd.DataFrame(out, columns=cols).astype(
+        {"pop_low": "int64", "pop_high": "int64", "sources": "int64"}
     )
-    merged = merged[merged["as_of"].notna() & ~merged["lifted"].astype("boolean").fillna(True)]
-    merged = drop_contained_rows(merged, ["week"], parents)
-    for col in ("pop_low", "pop_high", "sources"):
-        merged[col] = merged[col].fillna(0).astype("int64")
-    return merged[cols].sort_values(["week", "place_id"]).reset_index(drop=True)
 
 
 def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
@@ -204,18 +201,25 @@ def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.D
     near = set(this_week["place_id"].tolist())
     near |= {a for p in list(near) for a in analytics.ancestors(int(p), parents)}
     obs = obs[obs["place_id"].isin(near)]
-    before = _per_place_date(obs[obs["date"] < week])
-    latest_before = before.sort_values("date").groupby("place_id").tail(1).set_index("place_id")["lifted"]
+    before = analytics.latest_observations(obs, week - dt.timedelta(days=1))
     now = analytics.besieged_at(obs, end, parents)
-    candidates = set(now["place_id"]) & set(this_week["place_id"])
-    new = {p for p in candidates if latest_before.get(p, True)}
-    before_day = analytics.besieged_at(obs, week - dt.timedelta(days=1), parents)
-    keep = analytics.drop_contained(new | set(before_day["place_id"]), parents) & new
-    rows = this_week[this_week["place_id"].isin(keep) & (this_week["status"] != "lifted")]
-    out = rows.groupby(["place_id", "place"], as_index=False).agg(
-        date=("date", "min"), pop_low=("pop_low", "min"), pop_high=("pop_high", "max")
-    )
-    return out[cols].sort_values("place").reset_index(drop=True)
+    candidates = set(now["place_id"].tolist()) & set(this_week["place_id"].tolist())
+    new = {p for p in candidates if p not in before or before[p]["lifted"]}
+    standing_before = {p for p, row in before.items() if not row["lifted"]}
+    keep = analytics.drop_contained(new | analytics.drop_contained(standing_before, parents), parents) & new
+    rows: dict[int, list] = {}
+    for r in this_week.itertuples():
+        if r.place_id not in keep or r.status == "lifted":
+            continue
+        found = rows.get(r.place_id)
+        if found is None:
+            rows[r.place_id] = [r.place_id, r.place, r.date, r.pop_low, r.pop_high]
+        else:
+            found[2] = min(found[2], r.date)
+            found[3] = analytics._least(found[3], r.pop_low)
+            found[4] = analytics._most(found[4], r.pop_high)
+    out = pd.DataFrame(list(rows.values()), columns=cols)
+    return out.sort_values("place").reset_index(drop=True)
 
 
 # ---- civilian tolls -----------------------------------------------------------------------------------
