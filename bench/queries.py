@@ -236,7 +236,7 @@ def _measure(label: str, url: str, theirs: dict[str, Callable[[], object]], size
         seconds, _ = timed(fn, repeat=3)
         base, _ = timed(theirs[page], repeat=3)
         out.append(Measure(f"{page} page queries{label}", seconds * 1000, "ms", "DuckDB, same aggregations",
-                           base * 1000, "< 50 ms (issue 7), < 200 ms (issue 4), ≤ 2× DuckDB", None,
+                           base * 1000, "< 200 ms (#4); < 50 ms, ≤ 2× DuckDB (#7)", None,
                            f"{size}, 12 weeks, warm"))  # fmt: skip
     return out
 

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("suites", nargs="*", default=SUITES)
     parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
     args = parser.parse_args(argv)
-    console = Console(width=160)
+    console = Console(width=200)
     table = Table(
         title=f"Access Monitor bench — {platform.processor() or platform.machine()}, Python {platform.python_version()}"
     )

@@ -39,16 +39,29 @@ from db.models import (
 SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 INSERT_BATCH = 20_000
-TOLL_PLACES = 16  # places whose toll facts are read and rolled up together
+TOLL_PLACES = 4  # places whose toll facts are read and rolled up together
 
 
 def scope_of(include_pending: bool) -> str:
     return "all" if include_pending else "confirmed"
 
 
+ROLLUP_LOCK = 7_240_417  # PostgreSQL advisory lock key: one rollup refresh at a time
+
+
+def _serialise(conn: Connection) -> None:
+    """PostgreSQL runs writers side by side: two imports refreshing the same place would each
+    delete the old rows and insert new ones, and the second insert would collide. A transaction
+    lock makes refreshes take turns (SQLite writers already do: BEGIN IMMEDIATE); each one then
+    reads the facts the other committed."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK})")
+
+
 def refresh(conn: Connection, places: Iterable[int] | None, organisations: Iterable[int] | None = ()) -> None:
     """Recompute the rollups of ``places`` and ``organisations`` (None: all of them) inside the
     caller's transaction."""
+    _serialise(conn)
     refresh_places(conn, places)
     refresh_organisations(conn, organisations)
 
@@ -77,6 +90,7 @@ def refresh_places(conn: Connection, places: Iterable[int] | None) -> None:
     ids = _ids(places)
     if ids == []:
         return
+    _serialise(conn)
     for chunk in _chunks(ids):
         for table in (TollDay, TollReport, PlaceCount):
             stmt = delete(table)
@@ -208,6 +222,7 @@ def refresh_organisations(conn: Connection, organisations: Iterable[int] | None)
     ids = _ids(organisations)
     if ids == []:
         return
+    _serialise(conn)
     for chunk in _chunks(ids):
         wipe = delete(OrganisationCount)
         conn.execute(wipe if chunk is None else wipe.where(OrganisationCount.organisation_id.in_(chunk)))
