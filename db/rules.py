@@ -55,19 +55,24 @@ def drop_contained_rows(frame: pd.DataFrame, by: Sequence[str], parents: ParentM
     (``by``, e.g. week or day and source): analytics.drop_contained for many groups at once."""
     if frame.empty:
         return frame
-    keys = [*by, "place_id"]
     present = set(frame["place_id"].unique().tolist())
-    pairs = [(p, a) for p in present for a in analytics.ancestors(int(p), parents) if a in present]
-    if not pairs:  # no place shown inside another place shown (e.g. only towns): nothing to drop
+    above = {p: [a for a in analytics.ancestors(int(p), parents) if a in present] for p in present}
+    above = {p: chain for p, chain in above.items() if chain}
+    if not above:  # no place shown inside another place shown (e.g. only towns): nothing to drop
         return frame
-    chains = pd.DataFrame(pairs, columns=["place_id", "ancestor"])
-    rows = frame[keys].drop_duplicates()
-    hits = rows.merge(chains, on="place_id").merge(
-        rows.rename(columns={"place_id": "ancestor"}), on=[*by, "ancestor"]
-    )
-    dropped = hits[keys].drop_duplicates().assign(_drop=True)
-    flags = frame[keys].merge(dropped, on=keys, how="left")["_drop"]
-    return frame[flags.isna().to_numpy()]
+    # Only rows of a place with a containing place present can go; look their groups up in the
+    # groups of those containing places (plain sets: a few thousand rows, no merges needed).
+    containers = {a for chain in above.values() for a in chain}
+    places = frame["place_id"]
+    keys = [frame[c] for c in by]
+    at = places.isin(containers).to_numpy()
+    groups = set(zip(*(k[at].tolist() for k in keys), places[at].tolist(), strict=True))
+    candidate = places.isin(above.keys()).to_numpy()
+    rows = zip(*(k[candidate].tolist() for k in keys), places[candidate].tolist(), strict=True)
+    dropped = [any((*row[:-1], a) in groups for a in above[row[-1]]) for row in rows]
+    keep = pd.Series(True, index=frame.index)
+    keep[candidate] = [not d for d in dropped]
+    return frame[keep.to_numpy()]
 
 
 # ---- convoys --------------------------------------------------------------------------------------
@@ -269,7 +274,7 @@ def weekly_by_source(daily: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFr
     cols = ["week", "source", *TOLL_VALUES]
     if daily.empty:
         return pd.DataFrame(columns=cols)
-    frame = daily.assign(week=week_of(daily["day"]))
+    frame = daily if "week" in daily else daily.assign(week=week_of(daily["day"]))
     frame = frame[frame["week"].isin(list(weeks))]
     out = frame.groupby(["week", "source"], as_index=False)[TOLL_VALUES].sum(min_count=1)
     return _round(out)[cols].sort_values(["week", "source"]).reset_index(drop=True)
@@ -280,10 +285,11 @@ def weekly_band(daily_band: pd.DataFrame, daily: pd.DataFrame, weeks: Sequence[d
     every week of ``weeks`` present. Columns: week, killed_low ... injured_high, sources."""
     out = pd.DataFrame({"week": list(weeks)})
     if not daily_band.empty:
-        band = daily_band.assign(week=week_of(daily_band["day"]))
+        band = daily_band if "week" in daily_band else daily_band.assign(week=week_of(daily_band["day"]))
         out = out.merge(band.groupby("week")[TOLL_VALUES].sum(min_count=1), left_on="week", right_index=True,
                         how="left")  # fmt: skip
-        counts = daily.assign(week=week_of(daily["day"])).groupby("week")["source"].nunique()
+        weekly = daily if "week" in daily else daily.assign(week=week_of(daily["day"]))
+        counts = weekly.groupby("week")["source"].nunique()
         out["sources"] = out["week"].map(counts)
     for col in [*TOLL_VALUES, "sources"]:
         out[col] = out[col].fillna(0).round().astype("int64") if col in out else 0
@@ -306,9 +312,11 @@ def compare_sources(daily: pd.DataFrame, reports: pd.Series, start: dt.date, end
     if daily.empty:
         return pd.DataFrame(columns=cols)
     inside = daily[(daily["day"] >= start) & (daily["day"] <= end)]
-    out = inside.groupby("source", as_index=False).agg(
-        first=("day", "min"), last=("day", "max"), **{c: (c, "sum") for c in TOLL_VALUES}
-    )
+    groups = inside.groupby("source")
+    out = groups[TOLL_VALUES].sum()
+    out.insert(0, "last", groups["day"].max())
+    out.insert(0, "first", groups["day"].min())
+    out = out.reset_index()
     out["reports"] = out["source"].map(reports).fillna(0).astype("int64")
     return _round(out)[cols].sort_values("source").reset_index(drop=True)
 

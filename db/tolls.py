@@ -10,6 +10,8 @@ Two paths give the same figures (tests/db/test_rollups.py checks it):
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from sqlalchemy import case, func, literal, select
 
@@ -136,15 +138,22 @@ def report_summary(counts: pd.DataFrame) -> dict[str, object]:
 def _daily(per_source: pd.DataFrame, parents: dict[int, int | None]) -> pd.DataFrame:
     """Each source's days with dates (not Timestamps), a place left out where the same source gave
     a figure for a place containing it that day (db.rules.daily_by_source)."""
-    days = per_source["day"]
-    days = days.map({d: d.date() for d in days.unique()}) if not days.empty else days.dt.date
-    return rules.drop_contained_rows(per_source.assign(day=days), ["day", "source"], parents)
+    return rules.drop_contained_rows(_with_weeks(per_source), ["day", "source"], parents)
+
+
+def _with_weeks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``day`` as dates and its ISO ``week`` (Monday), computed once per distinct day."""
+    days = frame["day"]
+    dates = {d: pd.Timestamp(d).date() for d in days.unique()}
+    mondays = {d: day - dt.timedelta(days=day.weekday()) for d, day in dates.items()}
+    return frame.assign(day=days.map(dates), week=days.map(mondays))
 
 
 def _band(
     sel: Selection, per_source: pd.DataFrame, daily: pd.DataFrame, parents: dict[int, int | None]
 ) -> pd.DataFrame:
-    return rules.cumulative_band(rules.weekly_band(rules.band_days(per_source, parents), daily, sel.weeks()))
+    band = _with_weeks(rules.band_days(per_source, parents))
+    return rules.cumulative_band(rules.weekly_band(band, daily, sel.weeks()))
 
 
 def toll_band(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
