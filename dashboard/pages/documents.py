@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, review_data
 from dashboard.highlight import KIND_LABELS, highlight_html, legend_html, spans_from_records
 
 IMPORT_COLUMNS = {
@@ -61,7 +61,7 @@ def show_report(doc: dict[str, Any], row: pd.Series) -> None:
         strict=True,
     ):
         col.metric(label, f"{int(row[name]):,}")
-    facts = data.document_facts(int(doc["import_id"]))
+    facts = review_data.document_facts(int(doc["import_id"]))
     st.html(legend_html())
     with st.container(height=520):
         st.html(highlight_html(doc["text"], spans_from_records(facts.to_dict("records"))))
@@ -96,7 +96,7 @@ def show_table_import(row: pd.Series) -> None:
 
 
 st.title("Documents")
-imports = data.imports_with_counts()
+imports = review_data.imports_with_counts()
 if imports.empty:
     st.info(
         "No imports yet. Reports (`.txt`, `.md`, `.html`, `.pdf`, `.docx`) and tables imported with "
@@ -118,7 +118,7 @@ chosen = st.selectbox(
     "Open", ids, index=ids.index(default_import(ids)), format_func=labels.get, key="documents_import"
 )
 row = imports.loc[imports["import_id"] == chosen].iloc[0]
-doc = data.document(int(chosen)) if row["has_text"] else None
+doc = review_data.document(int(chosen)) if row["has_text"] else None
 if doc is not None:
     show_report(doc, row)
 else:

@@ -7,9 +7,9 @@ import datetime as dt
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import data
-from dashboard.data import UploadOutcome
+from dashboard import data, uploads
 from dashboard.session import require_actor
+from dashboard.uploads import UploadOutcome
 from db.auth import Actor
 
 DATE_ORDERS = {"": "detect from the file", "dmy": "day first (31/12/2018)", "mdy": "month first (12/31/2018)"}
@@ -30,7 +30,7 @@ def options_form() -> dict[str, object]:
             "Text encoding", key="import_encoding", placeholder="detect (e.g. cp1256 for old Arabic files)"
         )
         published = None
-        if data.reports_accepted():
+        if uploads.reports_accepted():
             published = st.date_input(
                 "Publication date (reports)", value=None, key="import_published", format="YYYY-MM-DD",
                 help="Dates such as 'on Tuesday' or '12 March' are read relative to it.",
@@ -92,7 +92,7 @@ def run_import(upload: UploadedFile, options: dict[str, object], actor: Actor) -
         bar.progress(min(value, 1.0), text=f"{stage.capitalize()} {upload.name}: {done:,} of {total:,} rows")
 
     try:
-        outcome = data.import_upload(upload.name, upload.getvalue(), options, actor, progress)
+        outcome = uploads.import_upload(upload.name, upload.getvalue(), options, actor, progress)
     finally:
         bar.empty()
     return outcome
@@ -103,17 +103,17 @@ actor = require_actor()
 if not actor.may("import"):
     st.info(f"Importing files needs the editor role; {actor.name} is a {actor.role}. Ask an admin.")
     st.stop()
-limit = data.max_upload_mb()
+limit = uploads.max_upload_mb()
 
 st.caption(
     "Upload a convoy, besieged-population or toll table (CSV or XLSX; templates on the Data page), an HXL file, "
     "an ACLED export, an AWSD or Insecurity Insight incident file, daily casualty JSON, or an OCHA COD gazetteer "
-    f"(p-code table or GeoJSON){', or a report' if data.reports_accepted() else ''}. "
+    f"(p-code table or GeoJSON){', or a report' if uploads.reports_accepted() else ''}. "
     f"Up to {limit} MB per file. The same file imported twice adds nothing. Imported as {actor.name}: "
     "recorded with the import and on every fact it stores."
 )
 upload = st.file_uploader(
-    "File to import", type=data.upload_types(), key="import_file", max_upload_size=limit
+    "File to import", type=uploads.upload_types(), key="import_file", max_upload_size=limit
 )
 options = options_form()
 clicked = st.button("Import", type="primary", key="import_submit", disabled=upload is None)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, maps
+from dashboard import data, map_data, maps
 from dashboard.charts import format_range
 from dashboard.filters import week_label, week_options
 from dashboard.maps import METRIC_LABELS, RANGED, MapView
@@ -81,8 +81,8 @@ def show_unlocated(frame: pd.DataFrame, view: MapView) -> None:
 
 
 st.title("Map")
-countries = data.country_outlines()
-levels = data.boundary_levels()
+countries = map_data.country_outlines()
+levels = map_data.boundary_levels()
 span = data.data_range()
 
 with st.sidebar:
@@ -92,7 +92,7 @@ with st.sidebar:
             "Admin boundaries", [NO_BOUNDARIES, *levels], index=1, format_func=level_label, key="map_boundary_level",
             help="Polygons from the OCHA COD GeoJSON files imported on the Import page.",
         )  # fmt: skip
-admin = data.admin_boundaries(int(level)) if level != NO_BOUNDARIES else None
+admin = map_data.admin_boundaries(int(level)) if level != NO_BOUNDARIES else None
 boundary_note = "Country outlines: Natural Earth (public domain)"
 if admin:
     boundary_note += f"; {level_label(level)} boundaries imported from OCHA COD files"
@@ -129,7 +129,7 @@ st.caption(view.describe())
 if include_pending:
     st.warning("Includes pending (unreviewed) facts: figures may change after review.")
 
-figures = data.place_figures(metric, start, end, include_pending)
+figures = map_data.place_figures(metric, start, end, include_pending)
 frame = figures.frame
 st.plotly_chart(
     maps.place_map(frame, metric, size_by, countries, admin), width="stretch", config=CONFIG, key="map_chart"

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, review_data
 from dashboard.highlight import KIND_LABELS, highlight_html, legend_html, paragraph_window, spans_from_records
 from dashboard.session import require_actor
 from db.auth import PermissionDenied
@@ -68,7 +68,7 @@ def _act(fact_id: int, action: str, next_id: int | None) -> None:
     """Button callback: runs before the rerun, so it may move the fact selector."""
     reason = st.session_state.get(f"review_reason_{fact_id}") if action == "reject" else None
     try:
-        changed = data.review_fact(fact_id, action, reason)
+        changed = review_data.review_fact(fact_id, action, reason)
     except (ReviewError, PermissionDenied) as exc:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not changed: {exc}")
         return
@@ -83,7 +83,7 @@ def _act(fact_id: int, action: str, next_id: int | None) -> None:
 def _save(fact_id: int, kind: str, confirm: bool, next_id: int | None) -> None:
     changes = {f: st.session_state.get(f"review_edit_{f}_{fact_id}") for f in FIELDS_BY_KIND[kind]}
     try:
-        changed = data.edit_fact(fact_id, changes, confirm=confirm)
+        changed = review_data.edit_fact(fact_id, changes, confirm=confirm)
     except (ReviewError, PermissionDenied) as exc:
         st.session_state[FLASH] = ("error", f"Fact #{fact_id} not saved: {exc}")
         return
@@ -121,7 +121,7 @@ def _quantities(kind: str) -> list[str]:
 
 
 def show_evidence(fact: dict[str, Any]) -> None:
-    doc = data.document(int(fact["import_id"])) if fact["span_start"] is not None else None
+    doc = review_data.document(int(fact["import_id"])) if fact["span_start"] is not None else None
     if doc is None:
         where = f"row {fact['source_row']} of " if fact.get("source_row") else ""
         st.caption(f"From {where}{fact['file_name']}: {fact.get('evidence') or '(no evidence stored)'}")
@@ -132,7 +132,7 @@ def show_evidence(fact: dict[str, Any]) -> None:
     )
     start, end = int(fact["span_start"]), int(fact["span_end"])
     window = paragraph_window(doc["text"], start, end)
-    spans = spans_from_records(data.document_facts(int(fact["import_id"])).to_dict("records"))
+    spans = spans_from_records(review_data.document_facts(int(fact["import_id"])).to_dict("records"))
     st.html(legend_html())
     st.html(highlight_html(doc["text"], spans, start=window[0], end=window[1], focus=int(fact["id"])))
 
@@ -174,7 +174,7 @@ def show_edit_form(fact: dict[str, Any], next_id: int | None) -> None:
 
 
 def show_history(fact_id: int) -> None:
-    history = data.fact_history(fact_id)
+    history = review_data.fact_history(fact_id)
     st.subheader("Change history")
     if history.empty:
         st.caption("No changes yet: the fact is as it was imported.")
@@ -189,7 +189,7 @@ if not actor.may("review"):
     st.stop()
 st.caption(f"Reviewing as {actor.name}: recorded with every confirmation, rejection and edit.")
 
-everything = data.pending_facts()
+everything = review_data.pending_facts()
 show_flash()
 if everything.empty:
     st.info(
@@ -216,7 +216,7 @@ with st.sidebar:
         placeholder="all documents",
     )  # fmt: skip
 
-pending = data.pending_facts(kind or None, import_id)
+pending = review_data.pending_facts(kind or None, import_id)
 st.caption(
     f"{len(everything)} fact(s) wait for review; {len(pending)} match the filters. Newest document first. "
     "Pending facts count in charts only when a page is asked to include them."
@@ -231,7 +231,7 @@ if st.session_state.get("review_fact") not in ids:
     st.session_state["review_fact"] = ids[0]
 fact_id = st.selectbox("Fact", ids, key="review_fact", format_func=labels.get)
 next_id = following(ids, fact_id)
-fact = data.fact_detail(fact_id)
+fact = review_data.fact_detail(fact_id)
 if fact is None:  # reviewed or removed by someone else a moment ago
     st.warning(f"Fact #{fact_id} is no longer in the store; pick another.")
     st.stop()

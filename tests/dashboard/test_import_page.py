@@ -1,4 +1,4 @@
-"""The Import page through AppTest's file uploader, and dashboard.data.import_upload behind it."""
+"""The Import page through AppTest's file uploader, and dashboard.uploads.import_upload behind it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import loaders.registry
-from dashboard import data
+from dashboard import data, uploads
 from db import queries
 from db.auth import Actor, PermissionDenied
 from db.engine import database_url
@@ -108,7 +108,7 @@ def test_a_viewer_gets_no_import_page_and_no_import(empty_store: Store) -> None:
     assert "needs the editor role" in page.info[0].value
     assert not page.get("file_uploader")
     with pytest.raises(PermissionDenied, match="viewer 'vera' may not import files"):
-        data.import_upload("tolls.csv", TOLLS_CSV.encode(), {}, Actor("vera", "viewer"))
+        uploads.import_upload("tolls.csv", TOLLS_CSV.encode(), {}, Actor("vera", "viewer"))
     assert queries.imports(empty_store.url).empty
 
 
@@ -121,7 +121,7 @@ def test_upload_over_the_limit_is_refused_before_parsing(
     monkeypatch.setenv("ACCESS_MONITOR_MAX_UPLOAD_MB", "1")
     called: list[Path] = []
     monkeypatch.setattr(loaders.registry, "load_file", lambda path, **kw: called.append(path))
-    outcome = data.import_upload("big.csv", b"x" * (1024 * 1024 + 1), {}, ALICE)
+    outcome = uploads.import_upload("big.csv", b"x" * (1024 * 1024 + 1), {}, ALICE)
     assert outcome.summary is None and called == []
     assert outcome.refused and "over the 1 MB upload limit" in outcome.refused
     assert "ACCESS_MONITOR_MAX_UPLOAD_MB" in outcome.refused and "cli ingest big.csv" in outcome.refused
@@ -130,7 +130,7 @@ def test_upload_over_the_limit_is_refused_before_parsing(
 @pytest.mark.parametrize(("raw", "limit"), [("", 50), ("7", 7), ("0", 50), ("lots", 50)])
 def test_upload_limit_setting(raw: str, limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCESS_MONITOR_MAX_UPLOAD_MB", raw)
-    assert data.max_upload_mb() == limit
+    assert uploads.max_upload_mb() == limit
 
 
 def test_options_progress_and_temp_file(empty_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,7 +149,7 @@ def test_options_progress_and_temp_file(empty_store: Store, monkeypatch: pytest.
         "published": dt.date(2018, 3, 12),
         "retract_missing": False,
     }
-    outcome = data.import_upload(
+    outcome = uploads.import_upload(
         "../../etc/tolls.csv",
         TOLLS_CSV.encode(),
         options,
@@ -171,7 +171,7 @@ def test_rejects_csv_is_formula_safe(empty_store: Store) -> None:
         "2018-03-09,Douma,Rural Damascus,UN; SARC; ICRC,13,",
         "2018-03-09,Douma,Rural Damascus,UN; SARC; ICRC,=1+2,",
     )
-    outcome = data.import_upload("convoys.csv", hostile.encode(), {}, ALICE)
+    outcome = uploads.import_upload("convoys.csv", hostile.encode(), {}, ALICE)
     rejects = outcome.rejects()
     assert rejects[["row", "column"]].values.tolist() == [[5, "trucks"], [9, "place"]]
     assert list(rejects.columns) == ["file", "row", "column", "reason", "value"]
@@ -181,8 +181,8 @@ def test_rejects_csv_is_formula_safe(empty_store: Store) -> None:
 
 
 def test_upload_types_follow_the_registered_formats() -> None:
-    types = data.upload_types()
+    types = uploads.upload_types()
     assert types is not None
     assert {"csv", "xlsx", "json", "geojson"} <= set(types)
-    if data.reports_accepted():
+    if uploads.reports_accepted():
         assert {"txt", "md", "html", "pdf", "docx"} <= set(types)

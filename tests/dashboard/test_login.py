@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.data as data
-from dashboard import session
+from dashboard import review_data, session
 from dashboard.session import SESSION_KEY
 from db import auth
 from db.auth import Actor
@@ -170,19 +170,19 @@ def test_cached_pending_facts_never_reach_a_viewer(
 ) -> None:
     everything = Selection(dt.date(2018, 1, 1), dt.date(2018, 12, 31), include_pending=True)
     monkeypatch.setattr(data, "current_actor", lambda: Actor("ed", "editor"))
-    editor = (data.convoy_facts(everything), data.toll_rows(everything), data.pending_facts())
+    editor = (data.convoy_facts(everything), data.toll_rows(everything), review_data.pending_facts())
     assert [len(f) for f in editor] == [1, 1, 3]  # the editor's results are now cached
     fact_id = int(editor[2]["id"].iloc[0])
     assert (
-        data.fact_detail(fact_id) is not None
-        and len(data.document_facts(int(editor[2]["import_id"][0]))) == 3
+        review_data.fact_detail(fact_id) is not None
+        and len(review_data.document_facts(int(editor[2]["import_id"][0]))) == 3
     )
 
     monkeypatch.setattr(data, "current_actor", lambda: Actor("vera", "viewer"))
-    viewer = (data.convoy_facts(everything), data.toll_rows(everything), data.pending_facts())
+    viewer = (data.convoy_facts(everything), data.toll_rows(everything), review_data.pending_facts())
     assert [len(f) for f in viewer] == [0, 0, 0]  # asked for pending facts all the same: none
-    assert data.fact_detail(fact_id) is None
-    assert data.document_facts(int(editor[2]["import_id"][0])).empty
+    assert review_data.fact_detail(fact_id) is None
+    assert review_data.document_facts(int(editor[2]["import_id"][0])).empty
     assert data.trend_overview(everything)["convoys"].sum() == 0
     assert data.weekly_overview(dt.date(2018, 3, 12), 4, include_pending=True)["convoys"].sum() == 0
 
