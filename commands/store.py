@@ -1,4 +1,4 @@
-"""The store itself: migrate, backup, restore."""
+"""The store itself: migrate, backup, restore, rollups."""
 
 from __future__ import annotations
 
@@ -39,6 +39,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollups(args: argparse.Namespace) -> int:
+    import time
+
+    from db.queries import store_counts
+    from db.rollups import rebuild_store
+
+    actor = actor_for(args, "settings")
+    start = time.perf_counter()
+    rebuild_store(actor=actor)
+    counts = store_counts()
+    facts = sum(counts.get(k, 0) for k in ("convoy", "besieged_population", "civilian_toll"))
+    out.print(
+        f"Rollups rebuilt from {facts:,} live facts in {time.perf_counter() - start:.1f} s", highlight=False
+    )
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     migrate = sub.add_parser("migrate", help="create or upgrade the store's schema")
     migrate.set_defaults(func=cmd_migrate)
@@ -48,3 +65,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     restore = sub.add_parser("restore", help="replace the store with a backup FILE (admin)")
     restore.add_argument("path", type=Path, help="a file written by 'backup'")
     restore.set_defaults(func=cmd_restore)
+    rollups = sub.add_parser(
+        "rollups",
+        help="recompute the dashboard's summary tables from the facts, e.g. after editing facts in SQL (admin)",
+    )
+    rollups.set_defaults(func=cmd_rollups)

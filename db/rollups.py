@@ -26,6 +26,8 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select
 
 from db import analytics
+from db.auth import Actor, require
+from db.migrate import upgrade
 from db.models import (
     Fact,
     FactOrganisation,
@@ -69,6 +71,15 @@ def refresh(conn: Connection, places: Iterable[int] | None, organisations: Itera
 def rebuild(conn: Connection) -> None:
     """Recompute every rollup from the facts."""
     refresh(conn, None, None)
+
+
+def rebuild_store(*, actor: Actor, url: str | None = None) -> None:
+    """Recompute every rollup from the facts as ``actor`` (an admin), in one transaction: after
+    facts were changed by hand in SQL, which no refresh saw. Readers see the old rollups until it
+    commits."""
+    require(actor, "settings")
+    with upgrade(url).begin() as conn:
+        rebuild(conn)
 
 
 def _chunks(ids: list[int] | None) -> Iterator[list[int] | None]:

@@ -85,3 +85,19 @@ def test_ingest_size_limit_is_optional(store_url: str, capsys: pytest.CaptureFix
     assert cli.main(["ingest", "--max-mb", "0.0001", str(TABLES / "convoys_semicolon_dmy.csv")]) == 1
     assert "refused" in capsys.readouterr().out
     assert cli.main(["ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0
+
+
+def test_rollups_command_repairs_summary_tables(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Facts changed by hand in SQL leave the rollups behind; `cli rollups` recomputes them."""
+    from sqlalchemy import text
+
+    from db.engine import write_engine
+    from db.queries import store_counts
+
+    assert cli.main(["ingest", str(TABLES / "convoys_semicolon_dmy.csv")]) == 0
+    with write_engine(store_url).begin() as conn:
+        conn.execute(text("UPDATE facts SET retracted = TRUE"))  # by hand: no refresh runs
+    assert store_counts(store_url).get("convoy") == 3  # the summary still counts them
+    assert cli.main(["rollups"]) == 0
+    assert "Rollups rebuilt from 0 live facts" in capsys.readouterr().out
+    assert store_counts(store_url).get("convoy", 0) == 0
