@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from db import analytics
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place, PlaceCount
 from db.reading import read_frame
+from db.selection import source_key, toll_values
 from loaders.normalise.dates import week_start
 
 OUTCOMES = [
@@ -139,10 +140,7 @@ def toll_rows(
             Fact.id, Fact.place_id, Fact.period_start, period_end.label("period_end"), Fact.cumulative,
             func.coalesce(src.c.first_source, literal("unknown source")).label("first_source"),
             func.coalesce(src.c.n_sources, 0).label("n_sources"),
-            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
-            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
-            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
-            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            *toll_values(),
             Fact.external_id.is_not(None).label("is_event"),
         )
         .outerjoin(src, src.c.fact_id == Fact.id)
@@ -155,7 +153,7 @@ def toll_rows(
     frame = read_frame(stmt, url, ("period_start", "period_end"))
     if frame.empty:
         return frame.assign(source=pd.Series(dtype="object"))
-    frame["source"] = frame["first_source"] + frame["n_sources"].map(lambda n: "" if n <= 1 else f" +{n - 1}")
+    frame["source"] = source_key(frame)
     frame["is_event"] = frame["is_event"].astype(bool)
     for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
         frame[col] = frame[col].astype("float64")

@@ -37,6 +37,7 @@ from db.models import (
     TollDay,
     TollReport,
 )
+from db.selection import source_key, toll_values
 
 SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
@@ -130,10 +131,7 @@ def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
         select(
             Fact.id, Fact.place_id, Fact.period_start,
             func.coalesce(Fact.period_end, Fact.period_start).label("period_end"), Fact.cumulative,
-            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
-            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
-            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
-            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            *toll_values(),
             Fact.external_id.is_not(None).label("is_event"), Fact.import_id, Fact.review_status,
             Fact.victim_group, func.min(Organisation.short_name).label("first_source"),
             func.count(Organisation.id).label("n_sources"),
@@ -153,8 +151,7 @@ def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
         return frame.assign(source=pd.Series(dtype="object"))
     for col in ("period_start", "period_end"):
         frame[col] = pd.to_datetime(frame[col]).dt.date
-    more = frame["n_sources"].map(lambda n: "" if n <= 1 else f" +{n - 1}")
-    frame["source"] = frame["first_source"].fillna("unknown source") + more
+    frame["source"] = source_key(frame)
     frame["cumulative"] = frame["cumulative"].astype(bool)
     frame["is_event"] = frame["is_event"].astype(bool)
     for col in analytics.TOLL_VALUES:

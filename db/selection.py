@@ -75,3 +75,14 @@ def source_key(frame: pd.DataFrame) -> pd.Series:
     first = frame["first_source"].fillna("unknown source")
     more = frame["n_sources"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
     return first + more
+
+
+def toll_values() -> list:
+    """killed_low, killed_high, injured_low, injured_high of a toll fact: a single figure is both
+    ends of its range."""
+    return [
+        func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
+        func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
+        func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
+        func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+    ]

@@ -20,7 +20,7 @@ from db.models import Fact, Place, TollDay, TollReport
 from db.queries import place_parents
 from db.reading import read_frame
 from db.rollups import scope_of
-from db.selection import Selection, org_columns, source_key, subtree, where
+from db.selection import Selection, org_columns, source_key, subtree, toll_values, where
 
 VALUES = rules.TOLL_VALUES
 
@@ -37,10 +37,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
         select(
             Fact.id, Fact.place_id, Place.name.label("place"), Fact.period_start,
             period_end.label("period_end"), Fact.cumulative,
-            func.coalesce(Fact.killed, Fact.killed_low).label("killed_low"),
-            func.coalesce(Fact.killed, Fact.killed_high).label("killed_high"),
-            func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
-            func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
+            *toll_values(),
             first.label("first_source"), count.label("n_sources"), Fact.import_id,
             Fact.external_id.is_not(None).label("is_event"),
         )
