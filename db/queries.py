@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from db import analytics
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place, PlaceCount
 from db.reading import read_frame
-from db.selection import source_key, toll_values
+from db.selection import toll_values, typed_toll_rows
 from loaders.normalise.dates import week_start
 
 OUTCOMES = [
@@ -150,14 +150,7 @@ def toll_rows(
             case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= start),
         )
     )  # fmt: skip
-    frame = read_frame(stmt, url, ("period_start", "period_end"))
-    if frame.empty:
-        return frame.assign(source=pd.Series(dtype="object"))
-    frame["source"] = source_key(frame)
-    frame["is_event"] = frame["is_event"].astype(bool)
-    for col in ("killed_low", "killed_high", "injured_low", "injured_high"):
-        frame[col] = frame[col].astype("float64")
-    return frame.drop(columns=["first_source", "n_sources"])
+    return typed_toll_rows(read_frame(stmt, url, ("period_start", "period_end")))
 
 
 # ---- overview --------------------------------------------------------------------------------

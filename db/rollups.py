@@ -37,7 +37,7 @@ from db.models import (
     TollDay,
     TollReport,
 )
-from db.selection import source_key, toll_values
+from db.selection import toll_values, typed_toll_rows
 
 SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
@@ -64,7 +64,6 @@ def _serialise(conn: Connection) -> None:
 def refresh(conn: Connection, places: Iterable[int] | None, organisations: Iterable[int] | None = ()) -> None:
     """Recompute the rollups of ``places`` and ``organisations`` (None: all of them) inside the
     caller's transaction."""
-    _serialise(conn)
     refresh_places(conn, places)
     refresh_organisations(conn, organisations)
 
@@ -117,7 +116,8 @@ def refresh_places(conn: Connection, places: Iterable[int] | None) -> None:
         conn.execute(insert(PlaceCount).from_select(["place_id", "kind", "review_status", "facts"], counts))
     # Tolls a few places at a time: memory stays bounded however many facts a rebuild reads.
     with_tolls = select(PlaceCount.place_id).where(PlaceCount.kind == "civilian_toll").distinct()
-    toll_places = sorted(p for (p,) in conn.execute(with_tolls) if ids is None or p in set(ids))
+    wanted = None if ids is None else set(ids)
+    toll_places = sorted(p for (p,) in conn.execute(with_tolls) if wanted is None or p in wanted)
     for i in range(0, len(toll_places), TOLL_PLACES):
         days, reports = toll_rollup(_toll_facts(conn, toll_places[i : i + TOLL_PLACES]))
         _insert(conn, "toll_days", days)
@@ -147,16 +147,9 @@ def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
     if places is not None:
         stmt = stmt.where(Fact.place_id.in_(places))
     frame = pd.read_sql(stmt, conn)
-    if frame.empty:
-        return frame.assign(source=pd.Series(dtype="object"))
     for col in ("period_start", "period_end"):
         frame[col] = pd.to_datetime(frame[col]).dt.date
-    frame["source"] = source_key(frame)
-    frame["cumulative"] = frame["cumulative"].astype(bool)
-    frame["is_event"] = frame["is_event"].astype(bool)
-    for col in analytics.TOLL_VALUES:
-        frame[col] = frame[col].astype("float64")
-    return frame.drop(columns=["first_source", "n_sources"])
+    return typed_toll_rows(frame)
 
 
 DAY_COLUMNS = ["scope", "victim_group", "day", "place_id", "source", *analytics.TOLL_VALUES]
@@ -178,13 +171,13 @@ def toll_rollup(facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     reports: list[pd.DataFrame] = []
     if facts.empty:
         return pd.DataFrame(columns=DAY_COLUMNS), pd.DataFrame(columns=REPORT_COLUMNS)
-    done: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    done: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     for scope, statuses in SCOPES.items():
         in_scope = facts[facts["review_status"].isin(statuses)]
         for group, rows in in_scope.groupby("victim_group"):
             # 'confirmed' rows are a subset of 'all' rows: the same count means the same rows
             # (no pending facts), so the figures computed for one scope serve the other.
-            key = hash((group, len(rows)))
+            key = (group, len(rows))
             if key not in done:
                 per_day = analytics.source_days(rows)
                 per_day = per_day.assign(day=pd.to_datetime(per_day["day"]).dt.date)

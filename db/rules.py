@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from db import analytics
-from db.analytics import ParentMap
+from db.analytics import ParentMap, drop_contained_rows
 
 OUTCOMES = [
     "delivered", "partially_delivered", "items_removed", "blocked", "attacked", "aborted", "failed",
@@ -48,31 +48,6 @@ def week_of(dates: pd.Series) -> pd.Series:
 
 
 # ---- containment, vectorised ---------------------------------------------------------------------
-
-
-def drop_contained_rows(frame: pd.DataFrame, by: Sequence[str], parents: ParentMap) -> pd.DataFrame:
-    """Rows left when a place is dropped wherever a place containing it has a row in the same group
-    (``by``, e.g. week or day and source): analytics.drop_contained for many groups at once."""
-    if frame.empty:
-        return frame
-    present = set(frame["place_id"].unique().tolist())
-    above = {p: [a for a in analytics.ancestors(int(p), parents) if a in present] for p in present}
-    above = {p: chain for p, chain in above.items() if chain}
-    if not above:  # no place shown inside another place shown (e.g. only towns): nothing to drop
-        return frame
-    # Only rows of a place with a containing place present can go; look their groups up in the
-    # groups of those containing places (plain sets: a few thousand rows, no merges needed).
-    containers = {a for chain in above.values() for a in chain}
-    places = frame["place_id"]
-    keys = [frame[c] for c in by]
-    at = places.isin(containers).to_numpy()
-    groups = set(zip(*(k[at].tolist() for k in keys), places[at].tolist(), strict=True))
-    candidate = places.isin(above.keys()).to_numpy()
-    rows = zip(*(k[candidate].tolist() for k in keys), places[candidate].tolist(), strict=True)
-    dropped = [any((*row[:-1], a) in groups for a in above[row[-1]]) for row in rows]
-    keep = pd.Series(True, index=frame.index)
-    keep[candidate] = [not d for d in dropped]
-    return frame[keep.to_numpy()]
 
 
 # ---- convoys --------------------------------------------------------------------------------------
@@ -245,21 +220,6 @@ def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     per_source = analytics.source_days(tolls)
     per_source["day"] = pd.to_datetime(per_source["day"]).dt.date
     return drop_contained_rows(per_source, ["day", "source"], parents).reset_index(drop=True)
-
-
-def band_days(per_source: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
-    """analytics.daily_tolls from each source's days (analytics.source_days rows): per day and place
-    the lowest and highest source, a place left out on a day a place containing it has a figure.
-    Columns: day, place_id, killed_low ... injured_high, sources."""
-    cols = ["day", "place_id", *TOLL_VALUES, "sources"]
-    if per_source.empty:
-        return pd.DataFrame(columns=cols)
-    # Separate min / max / size passes: several times faster than one named aggregation.
-    groups = per_source.groupby(["day", "place_id"], sort=False)
-    lows = groups[["killed_low", "injured_low"]].min()
-    highs = groups[["killed_high", "injured_high"]].max()
-    per_place = lows.join(highs).assign(sources=groups.size()).reset_index()  # one row per day, place, source
-    return drop_contained_rows(per_place, ["day"], parents).reset_index(drop=True)[cols]
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:

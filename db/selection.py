@@ -86,3 +86,15 @@ def toll_values() -> list:
         func.coalesce(Fact.injured, Fact.injured_low).label("injured_low"),
         func.coalesce(Fact.injured, Fact.injured_high).label("injured_high"),
     ]
+
+
+def typed_toll_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A toll query's rows ready for db.analytics: ``source`` from first_source / n_sources (which
+    are dropped), cumulative and is_event as booleans, the figures as floats (NULL -> NaN)."""
+    frame = frame.copy()
+    frame["source"] = source_key(frame) if not frame.empty else pd.Series(dtype="object")
+    frame["cumulative"] = frame["cumulative"].astype(bool)
+    frame["is_event"] = frame["is_event"].astype(bool)
+    for col in rules.TOLL_VALUES:
+        frame[col] = frame[col].astype("float64")
+    return frame.drop(columns=["first_source", "n_sources"])

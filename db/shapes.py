@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, insert, select, update
 
-from db import queries, rules, tolls
+from db import analytics, queries, tolls
 from db.models import Fact, Place, PlaceShape
 from db.queries import Scope
 from db.reading import read_frame
@@ -161,7 +161,7 @@ def _tolls(
     metric: str, start: dt.date, end: dt.date, scope: Scope, url: str | None
 ) -> tuple[pd.DataFrame, int]:
     per_source = tolls.source_days(Selection(start, end, include_pending=scope.include_pending), url)
-    daily = rules.band_days(per_source, queries.place_parents(url))
+    daily = analytics.band_days(per_source, queries.place_parents(url))
     if daily.empty:
         return pd.DataFrame(columns=_COLUMNS), 0
     low, high = f"{metric}_low", f"{metric}_high"

@@ -20,7 +20,7 @@ from db.models import Fact, Place, TollDay, TollReport
 from db.queries import place_parents
 from db.reading import read_frame
 from db.rollups import scope_of
-from db.selection import Selection, org_columns, source_key, subtree, toll_values, where
+from db.selection import Selection, org_columns, subtree, toll_values, typed_toll_rows, where
 
 VALUES = rules.TOLL_VALUES
 
@@ -48,13 +48,7 @@ def toll_rows(sel: Selection, url: str | None = None, victim_group: str = "civil
             case((Fact.cumulative.is_(True), literal(True)), else_=period_end >= sel.start),
         )
     )  # fmt: skip
-    frame = read_frame(stmt, url, ("period_start", "period_end"))
-    frame["source"] = source_key(frame) if not frame.empty else pd.Series(dtype="object")
-    frame["cumulative"] = frame["cumulative"].astype(bool)
-    frame["is_event"] = frame["is_event"].astype(bool)
-    for col in VALUES:
-        frame[col] = frame[col].astype("float64")
-    return frame.drop(columns=["first_source", "n_sources"])
+    return typed_toll_rows(read_frame(stmt, url, ("period_start", "period_end")))
 
 
 def _in_window(daily: pd.DataFrame, sel: Selection) -> pd.DataFrame:
@@ -135,7 +129,7 @@ def report_summary(counts: pd.DataFrame) -> dict[str, object]:
 def _daily(per_source: pd.DataFrame, parents: dict[int, int | None]) -> pd.DataFrame:
     """Each source's days with dates (not Timestamps), a place left out where the same source gave
     a figure for a place containing it that day (db.rules.daily_by_source)."""
-    return rules.drop_contained_rows(_with_weeks(per_source), ["day", "source"], parents)
+    return analytics.drop_contained_rows(_with_weeks(per_source), ["day", "source"], parents)
 
 
 def _with_weeks(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +143,7 @@ def _with_weeks(frame: pd.DataFrame) -> pd.DataFrame:
 def _band(
     sel: Selection, per_source: pd.DataFrame, daily: pd.DataFrame, parents: dict[int, int | None]
 ) -> pd.DataFrame:
-    band = _with_weeks(rules.band_days(per_source, parents))
+    band = _with_weeks(analytics.band_days(per_source, parents))
     return rules.cumulative_band(rules.weekly_band(band, daily, sel.weeks()))
 
 
