@@ -10,13 +10,11 @@ chunk, and dates are formatted once per distinct day.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from queue import Empty, Full, Queue
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -24,9 +22,9 @@ from db.gazetteer import PlaceIndex
 from db.hashing import Hasher
 from db.models import QUANTITIES, Fact, FactChange, FactOrganisation, ImportIssue
 from db.organisations import OrganisationIndex
-from loaders.records import FactRecord, Issue
+from loaders.records import FactRecord, Issue, PlaceRef, Severity
+from loaders.stream import SkippedRow
 
-T = TypeVar("T")
 CHUNK = 2000
 SQLITE_CACHE_KIB = -16384  # negative: KiB
 STRUCTURED_METHODS = {"table", "hxl", "acled", "json"}  # "text" (prose extraction) waits for review
@@ -56,74 +54,54 @@ class Counts:
     places_added: int = 0
 
 
-@dataclass
-class FactWriter:
-    """Writes the facts of one import; remembers the places and organisations it touched."""
+PLACE_KEY = (
+    "name",
+    "admin1",
+    "admin2",
+    "admin3",
+    "pcode",
+    "admin1_pcode",
+    "admin2_pcode",
+    "country",
+    "admin_level",
+)
+PlaceKey = tuple[Any, ...]  # a PlaceRef's PLACE_KEY fields: what it resolves by
+place_key = attrgetter(*PLACE_KEY)
+Prepared = tuple[str, str, list[Any], PlaceKey, float | None, float | None, list[str], list[str], str | None]
+"""A record made ready to store without the store: (fingerprint, content hash, its facts row with
+import_id and place_id left empty, place key, lat, lon, operating organisations, sources,
+external id). Made in the reader thread or process (db.pipeline), so the writer's own work is the
+store's."""
 
-    conn: Connection
-    import_id: int
-    user: str
-    sqlite: bool
-    counts: Counts = field(default_factory=Counts)
-    touched_places: set[int] = field(default_factory=set)
-    touched_orgs: set[int] = field(default_factory=set)
-    external_ids: set[str] | None = None  # collected when missing events are to be retracted
-    _seen: set[str] = field(default_factory=set)
-    _places: dict[tuple[Any, ...], int] = field(default_factory=dict)
-    _orgs: dict[tuple[str, str | None], int] = field(default_factory=dict)
-    _days: dict[dt.date, str] = field(default_factory=dict)
-    _hasher: Hasher = field(default_factory=Hasher)
-    _next_id: int = 0
+_IMPORT_AT, _PLACE_AT = FACT_COLUMNS.index("import_id"), FACT_COLUMNS.index("place_id")
+_COUNTRY_AT = PLACE_KEY.index("country")
 
-    def __post_init__(self) -> None:
-        self.place_index = PlaceIndex.load(self.conn)
-        self.org_index = OrganisationIndex.load(self.conn)
-        now = utcnow()
-        self._now = _sqlite_datetime(now) if self.sqlite else now
-        if self.sqlite:
-            self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            # The fingerprint index takes random inserts: a 64 MiB page cache (default 2 MiB) halves
-            # a million-row import. Per connection, so it stays with the write engine's connection.
-            self._cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
-            self._next_id = (self.conn.execute(select(func.max(Fact.id))).scalar() or 0) + 1
 
-    # ---- resolution, once per distinct value ------------------------------------------------------
+class RowMaker:
+    """Records -> Prepared: hashing and the facts row, everything that needs no connection."""
 
-    def _place(self, rec: FactRecord) -> int:
-        ref = rec.place
-        key = (ref.name, ref.admin1, ref.admin2, ref.admin3, ref.pcode, ref.admin1_pcode, ref.admin2_pcode,
-               ref.country, ref.admin_level)  # fmt: skip
-        found = self._places.get(key)
-        if found is None:
-            found, added = self.place_index.resolve_or_add(ref, self.import_id)
-            if added:  # a new place may change how other names resolve: start the cache again
-                self.counts.places_added += 1
-                self._places.clear()
-            self._places[key] = found
-        return found
+    def __init__(self, user: str, now: dt.datetime, sqlite: bool):
+        self.user, self.sqlite = user, sqlite
+        self._now = _sqlite_datetime(now) if sqlite else now
+        self._days: dict[dt.date, str] = {}
+        self._places: dict[PlaceKey, PlaceKey] = {}
+        self._hasher = Hasher()
 
-    def _org(self, name: str, country: str | None) -> int:
-        key = (name, country)
-        found = self._orgs.get(key)
-        if found is None:
-            before = len(self.org_index.names)
-            found = self.org_index.resolve_or_add(name, country)
-            if len(self.org_index.names) != before:
-                self._orgs.clear()
-            self._orgs[key] = found
-        return found
-
-    def links(self, fact_id: int, rec: FactRecord, country: str | None) -> list[tuple[int, int, str]]:
-        rows: dict[tuple[int, str], tuple[int, int, str]] = {}
-        for role, names in (("operator", rec.organisations), ("source", rec.sources)):
-            for name in names:
-                if name and name.strip():
-                    org_id = self._org(name, country)
-                    rows[(org_id, role)] = (fact_id, org_id, role)
-                    self.touched_orgs.add(org_id)
-        return list(rows.values())
-
-    # ---- rows ------------------------------------------------------------------------------------
+    def prepare(self, records: list[FactRecord]) -> list[Prepared]:
+        fingerprint, content_hash, values = self._hasher.fingerprint, self._hasher.content_hash, self.values
+        out: list[Prepared] = []
+        places = self._places
+        for rec in records:
+            fp, digest = fingerprint(rec), content_hash(rec)
+            # A place as its key (one object per distinct key, pickled once per batch on the way
+            # from a reader process) and its coordinates, which differ from event to event.
+            key = place_key(rec.place)
+            key = places.setdefault(key, key)
+            out.append((fp, digest, values(rec, fp, digest), key, rec.place.lat, rec.place.lon,
+                        rec.organisations, rec.sources, rec.external_id))  # fmt: skip
+        if len(places) > 100_000:
+            places.clear()
+        return out
 
     def _day(self, value: dt.date | None) -> str | dt.date | None:
         if value is None or not self.sqlite:
@@ -133,12 +111,12 @@ class FactWriter:
             found = self._days[value] = value.isoformat()
         return found
 
-    def values(self, rec: FactRecord, place_id: int, fingerprint: str, content_hash: str) -> list[Any]:
-        """The fact's row in FACT_COLUMNS order (dates as text on SQLite)."""
+    def values(self, rec: FactRecord, fingerprint: str, content_hash: str = "") -> list[Any]:
+        """The fact's row in FACT_COLUMNS order (dates as text on SQLite), import and place empty."""
         structured = rec.provenance.method in STRUCTURED_METHODS
         prov, date, day = rec.provenance, rec.date, self._day
         row: list[Any] = [
-            str(rec.kind), self.import_id, fingerprint, content_hash, rec.external_id, rec.event_ref, place_id,
+            str(rec.kind), None, fingerprint, content_hash, rec.external_id, rec.event_ref, None,
             rec.place.name[:300], day(date.value), str(date.precision) if date.value else None, date.text,
             day(rec.period_start), day(rec.period_end), rec.origin, rec.outcome, ";".join(rec.outcome_tags) or None,
             rec.mode,
@@ -160,60 +138,135 @@ class FactWriter:
         )  # fmt: skip
         return row
 
+
+@dataclass
+class FactWriter:
+    """Writes the facts of one import; remembers the places and organisations it touched."""
+
+    conn: Connection
+    import_id: int
+    user: str
+    sqlite: bool
+    counts: Counts = field(default_factory=Counts)
+    touched_places: set[int] = field(default_factory=set)
+    touched_orgs: set[int] = field(default_factory=set)
+    external_ids: set[str] | None = None  # collected when missing events are to be retracted
+    _seen: set[str] = field(default_factory=set)
+    _places: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    _orgs: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    _next_id: int = 0
+
+    def __post_init__(self) -> None:
+        self.place_index = PlaceIndex.load(self.conn)
+        self.org_index = OrganisationIndex.load(self.conn)
+        self.now = utcnow()
+        self.rows = RowMaker(self.user, self.now, self.sqlite)
+        if self.sqlite:
+            self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            # The fingerprint index takes random inserts: a bigger page cache (default 2 MiB) halves
+            # a million-row import. Per connection, so it stays with the write engine's connection.
+            self._cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
+            self._next_id = (self.conn.execute(select(func.max(Fact.id))).scalar() or 0) + 1
+
+    # ---- resolution, once per distinct value ------------------------------------------------------
+
+    def _place(self, key: PlaceKey, lat: float | None, lon: float | None) -> int:
+        """The place id of a key; a new place takes the coordinates of the first event naming it."""
+        found = self._places.get(key)
+        if found is None:
+            ref = PlaceRef(**dict(zip(PLACE_KEY, key, strict=True)), lat=lat, lon=lon)
+            found, added = self.place_index.resolve_or_add(ref, self.import_id)
+            if added:  # a new place may change how other names resolve: start the cache again
+                self.counts.places_added += 1
+                self._places.clear()
+            self._places[key] = found
+        return found
+
+    def _org(self, name: str, country: str | None) -> int:
+        key = (name, country)
+        found = self._orgs.get(key)
+        if found is None:
+            before = len(self.org_index.names)
+            found = self.org_index.resolve_or_add(name, country)
+            if len(self.org_index.names) != before:
+                self._orgs.clear()
+            self._orgs[key] = found
+        return found
+
+    def links(
+        self, fact_id: int, organisations: list[str], sources: list[str], country: str | None
+    ) -> list[tuple[int, int, str]]:
+        rows: dict[tuple[int, str], tuple[int, int, str]] = {}
+        for role, names in (("operator", organisations), ("source", sources)):
+            for name in names:
+                if name and name.strip():
+                    org_id = self._org(name, country)
+                    rows[(org_id, role)] = (fact_id, org_id, role)
+                    self.touched_orgs.add(org_id)
+        return list(rows.values())
+
+    # ---- rows ------------------------------------------------------------------------------------
+
     def write(self, records: list[FactRecord], progress: Callable[[int], None] | None = None) -> None:
+        """Store one batch of records (prepared here; see write_prepared)."""
+        self.write_prepared(self.rows.prepare(records), progress)
+
+    def write_prepared(self, facts: list[Prepared], progress: Callable[[int], None] | None = None) -> None:
         """Store one batch: new facts inserted, changed ones updated, the rest counted duplicate."""
-        for start in range(0, len(records), CHUNK):
-            self._chunk(records[start : start + CHUNK])
+        for start in range(0, len(facts), CHUNK):
+            self._chunk(facts[start : start + CHUNK])
             if progress:
-                progress(min(start + CHUNK, len(records)))
+                progress(min(start + CHUNK, len(facts)))
 
     def _existing(self, fingerprints: list[str]) -> dict[str, tuple[int, str]]:
+        if self.sqlite:  # the driver's own statement: SQLAlchemy compiles an IN list anew per call
+            marks = ",".join("?" * len(fingerprints))
+            sql = f"SELECT id, fingerprint, content_hash FROM facts WHERE fingerprint IN ({marks})"
+            return {fp: (fid, chash) for fid, fp, chash in self._cursor.execute(sql, fingerprints)}
         stmt = select(Fact.id, Fact.fingerprint, Fact.content_hash).where(Fact.fingerprint.in_(fingerprints))
         return {fp: (fid, chash) for fid, fp, chash in self.conn.execute(stmt)}
 
-    def _chunk(self, chunk: list[FactRecord]) -> None:
-        hasher = self._hasher
-        prepared = [(rec, hasher.fingerprint(rec)) for rec in chunk]
-        existing = self._existing([fp for _, fp in prepared])
-        new: list[tuple[FactRecord, list[Any], str | None]] = []
-        for rec, fp in prepared:
-            if self.external_ids is not None and rec.external_id:
-                self.external_ids.add(rec.external_id)
+    def _chunk(self, chunk: list[Prepared]) -> None:
+        existing = self._existing([p[0] for p in chunk])
+        new: list[tuple[list[Any], list[str], list[str], str | None]] = []
+        for fp, content_hash, row, place, lat, lon, organisations, sources, external_id in chunk:
+            if self.external_ids is not None and external_id:
+                self.external_ids.add(external_id)
             if fp in self._seen:
                 self.counts.duplicate += 1
                 continue
             self._seen.add(fp)
-            place_id = self._place(rec)
-            row = self.values(rec, place_id, fp, hasher.content_hash(rec))
-            country = rec.place.country or self.place_index.entries[place_id].country
+            place_id = self._place(place, lat, lon)
+            row[_IMPORT_AT], row[_PLACE_AT] = self.import_id, place_id
+            country = place[_COUNTRY_AT] or self.place_index.entries[place_id].country
             if fp not in existing:
-                new.append((rec, row, country))
+                new.append((row, organisations, sources, country))
                 self.touched_places.add(place_id)
-            elif existing[fp][1] == row[3]:
+            elif existing[fp][1] == content_hash:
                 self.counts.duplicate += 1
             else:
-                self._update(existing[fp][0], rec, row, country)
+                self._update(existing[fp][0], row, organisations, sources, country)
         if new:
             self._insert(new)
 
-    def _insert(self, new: list[tuple[FactRecord, list[Any], str | None]]) -> None:
+    def _insert(self, new: list[tuple[list[Any], list[str], list[str], str | None]]) -> None:
         links: list[tuple[int, int, str]] = []
         if self.sqlite:
             first = self._next_id
             self._next_id += len(new)
-            self._cursor.executemany(_FACT_SQL, [(first + i, *row) for i, (_, row, _) in enumerate(new)])
-            for i, (rec, _, country) in enumerate(new):
-                links += self.links(first + i, rec, country)
+            self._cursor.executemany(_FACT_SQL, [(first + i, *row) for i, (row, _, _, _) in enumerate(new)])
+            for i, (_, organisations, sources, country) in enumerate(new):
+                links += self.links(first + i, organisations, sources, country)
             if links:
                 self._cursor.executemany(_LINK_SQL, links)
         else:
-            rows = [dict(zip(FACT_COLUMNS, row, strict=True)) for _, row, _ in new]
+            rows = [dict(zip(FACT_COLUMNS, row, strict=True)) for row, _, _, _ in new]
             ids = dict(
                 (fp, fid)
                 for fid, fp in self.conn.execute(insert(Fact).returning(Fact.id, Fact.fingerprint), rows)
             )
-            for rec, row, country in new:
-                links += self.links(ids[row[2]], rec, country)
+            for row, organisations, sources, country in new:
+                links += self.links(ids[row[2]], organisations, sources, country)
             if links:
                 self.conn.execute(
                     insert(FactOrganisation),
@@ -221,7 +274,9 @@ class FactWriter:
                 )
         self.counts.added += len(new)
 
-    def _update(self, fact_id: int, rec: FactRecord, row: list[Any], country: str | None) -> None:
+    def _update(
+        self, fact_id: int, row: list[Any], organisations: list[str], sources: list[str], country: str | None
+    ) -> None:
         values = dict(zip(FACT_COLUMNS, row, strict=True))
         before = snapshot(self.conn, fact_id)
         self.touched_places.add(before["place_id"])
@@ -241,7 +296,7 @@ class FactWriter:
             )
         )  # fmt: skip
         self.conn.execute(delete(FactOrganisation).where(FactOrganisation.fact_id == fact_id))
-        links = self.links(fact_id, rec, country)
+        links = self.links(fact_id, organisations, sources, country)
         if links:
             self.conn.execute(
                 insert(FactOrganisation),
@@ -262,6 +317,24 @@ class FactWriter:
                 insert(ImportIssue), [dict(zip(names, r, strict=True)) for r in rows[start : start + CHUNK]]
             )
 
+    def write_skipped(self, rows: list[SkippedRow]) -> None:
+        """SKIPPED rows handed over compactly by the loader: (row, column, reason, value)."""
+        if not rows:
+            return
+        if self.sqlite:  # the import id and severity written into the statement: the tuples go as they are
+            self._cursor.executemany(
+                f'INSERT INTO import_issues (import_id, "row", "column", severity, reason, value) '
+                f"VALUES ({int(self.import_id)}, ?, ?, '{Severity.SKIPPED}', ?, ?)",
+                rows,
+            )
+            return
+        for start in range(0, len(rows), CHUNK):
+            self.conn.execute(
+                insert(ImportIssue),
+                [{"import_id": self.import_id, "row": r, "column": c, "severity": str(Severity.SKIPPED), "reason": why,
+                  "value": v} for r, c, why, v in rows[start : start + CHUNK]],
+            )  # fmt: skip
+
 
 def _typed(column: str, value: Any) -> Any:
     """Values for a SQLAlchemy statement: text dates of the SQLite fast path back to dates."""
@@ -275,43 +348,3 @@ def _typed(column: str, value: Any) -> Any:
 def snapshot(conn: Connection, fact_id: int) -> dict[str, Any]:
     row = conn.execute(select(Fact.__table__).where(Fact.id == fact_id)).mappings().one()
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
-
-
-_DONE = object()
-
-
-def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """``items`` produced by a background thread, up to ``depth`` ahead. While this thread waits
-    on SQLite (which releases the interpreter lock), the other parses the next batch. An exception
-    in the producer is raised here; stopping early stops the producer."""
-    queue: Queue[Any] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        queue.put(item, timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            queue.put(exc)
-
-    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
-    worker.start()
-    try:
-        while (item := queue.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(Empty):
-                queue.get(timeout=0.1)
-        worker.join()

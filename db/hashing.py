@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from operator import attrgetter
 from typing import Any
 
@@ -34,6 +34,8 @@ class Hasher:
 
     def __init__(self) -> None:
         self._memo: dict[Any, str] = {}
+        self._places: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+        self._lists: dict[tuple[Any, ...], str] = {}
         self._get = attrgetter(*_FIELDS)
 
     def _nested(self, value: Any, names: list[str]) -> str:
@@ -42,6 +44,28 @@ class Hasher:
             if len(self._memo) > 200_000:  # distinct values are few; the bound keeps memory flat anyway
                 self._memo.clear()
             found = self._memo[value] = _encode({n: getattr(value, n) for n in names} if names else value)
+        return found
+
+    def _place(self, place: PlaceRef) -> str:
+        """Events of one place differ in their coordinates only: the rest is encoded once."""
+        key = _place_key(place)
+        found = self._places.get(key)
+        if found is None:
+            if len(self._places) > 200_000:
+                self._places.clear()
+            text = _place(replace(place, lat=_MARK, lon=_MARK))  # type: ignore[arg-type]
+            head, middle, tail = text.split(_MARK_JSON)
+            found = self._places[key] = (head, middle, tail)
+        head, middle, tail = found
+        return head + _scalar(place.lat) + middle + _scalar(place.lon) + tail
+
+    def _list(self, name: str, value: list[Any]) -> str:
+        key = (name, *value)
+        found = self._lists.get(key)
+        if found is None:
+            if len(self._lists) > 200_000:
+                self._lists.clear()
+            found = self._lists[key] = _encode(sorted(value) if name in _SORTED_LISTS else value)
         return found
 
     def content_json(self, record: FactRecord) -> str:
@@ -58,9 +82,9 @@ class Hasher:
             elif isinstance(value, DateValue):
                 parts.append(self._nested(value, _DATE))
             elif isinstance(value, PlaceRef):
-                parts.append(_place(value))
+                parts.append(self._place(value))
             elif isinstance(value, list):
-                parts.append(_encode(sorted(value) if name in _SORTED_LISTS else value) if value else "[]")
+                parts.append(self._list(name, value) if value else "[]")
             else:  # dates, booleans, the kind: few distinct values
                 parts.append(self._nested(value, []))
         parts.append("}")
@@ -89,6 +113,12 @@ def _scalar(value: Any) -> str:
     if kind is int:
         return int.__repr__(value)
     return _encode(value)
+
+
+_PLACE_KEY = [name for name in _PLACE if name not in ("lat", "lon")]
+_place_key = attrgetter(*_PLACE_KEY)
+_MARK = "\x00coordinate\x00"  # stands in for lat and lon while the rest of a place is encoded
+_MARK_JSON = _string(_MARK)
 
 
 def _place(place: PlaceRef) -> str:

@@ -8,9 +8,9 @@ Any exception rolls all of it back: the store is exactly as it was. The caller's
 first (editors and admins import), and the import's audit line is written in the same transaction.
 FactWriter records the places and organisations an import touched (for incremental rollups).
 
-A LoadResult is written as one batch; a loaders.stream.LoadStream batch by batch while a thread
-reads the file ahead (SQLite releases the interpreter while it writes). The per-record work is
-db.bulk's.
+A LoadResult is written as one batch; a loaders.stream.LoadStream batch by batch while a thread,
+or for a big file a process, reads and prepares the next ones (db.pipeline). The per-record work
+is db.bulk's.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from sqlalchemy.exc import IntegrityError
 
 from db import rollups
 from db.auth import Actor, audit, require
-from db.bulk import CHUNK, STRUCTURED_METHODS, Counts, FactWriter, prefetch
+from db.bulk import CHUNK, STRUCTURED_METHODS, Counts, FactWriter
 from db.gazetteer import upsert_places
 from db.migrate import upgrade
 from db.models import Document, Fact, FactChange, FactOrganisation, Import, Place
+from db.pipeline import prepared_batches
 from loaders.records import FactRecord, Issue, LoadResult, Severity
 from loaders.stream import LoadStream, from_result
 
@@ -151,13 +152,17 @@ def _write(
     was_enabled = gc.isenabled()
     gc.disable()  # a million small objects pass through: collection passes would find no cycles
     try:
-        for batch in prefetch(stream.batches) if sqlite else stream.batches:
-            facts.write(batch.records, _stage(progress, facts.counts, len(batch.records)))
+        for batch in prepared_batches(stream, (actor.name, facts.now, sqlite)):
+            facts.write_prepared(batch.facts, _stage(progress, facts.counts, len(batch.facts)))
             _write_issues(facts, batch.issues)
+            facts.write_skipped(batch.skipped)
+            skipped += len(batch.skipped)
             skipped += sum(1 for i in batch.issues if i.row is not None and i.severity == Severity.SKIPPED)
             rejected += sum(1 for i in batch.issues if i.row is not None and i.severity == Severity.REJECTED)
             if not keep:
                 _keep_issues(summary, batch.issues)
+                if batch.skipped and len(summary.issues) < SKIPPED_KEPT:
+                    summary.issues += batch.skipped_issues(head.file, SKIPPED_KEPT - len(summary.issues))
     finally:
         if was_enabled:
             gc.enable()

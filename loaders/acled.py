@@ -23,10 +23,12 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from loaders import acled_columns
 from loaders.acled_rows import RowReader, layout_of, vocab
 from loaders.normalise.dates import AmbiguousDateOrder, DateOrder, infer_date_order
 from loaders.normalise.text import decode_bytes, fold, sniff_delimiter
@@ -78,9 +80,13 @@ def _utf8_sha256(path: Path) -> tuple[str, bool]:
     return digest.hexdigest(), valid
 
 
-def _open_text(path: Path, declared: str | None) -> tuple[IO[str], str, str]:
+def _open_text(path: Path, declared: str | None, sha256: str | None = None) -> tuple[IO[str], str, str]:
     """(text stream, encoding, sha256). UTF-8 (with or without BOM) is decoded as it is read;
-    a declared or legacy encoding, or UTF-16, goes through decode_bytes on the whole file."""
+    a declared or legacy encoding, or UTF-16, goes through decode_bytes on the whole file.
+    ``sha256`` given: the file was read before (db.pipeline's reader process) and found to be in
+    the ``declared`` encoding, so it is not read whole again to check."""
+    if sha256 and declared in ("utf-8", "utf-8-sig"):
+        return path.open(encoding=declared, newline=""), declared, sha256
     sha, valid = _utf8_sha256(path)
     with path.open("rb") as fh:
         start = fh.read(4)
@@ -116,16 +122,12 @@ def _blank(cells: list[str]) -> bool:
     return not any(c and not c.isspace() for c in cells)
 
 
-def _date_order(
-    rows: list[tuple[int, list[str]]], header: list[str], file: str, declared: object
-) -> DateOrder:
+def _date_order(dates: list[str], file: str, declared: object) -> DateOrder:
     """The declared order, else the one the first batch's slash dates show (day-first by default)."""
     if declared:
         return DateOrder(str(declared))
-    at = header.index("event_date")
-    dates = (cells[at].strip() if at < len(cells) else "" for _, cells in rows)
     try:
-        return infer_date_order(dates) or DateOrder.DMY
+        return infer_date_order(date.strip() for date in dates) or DateOrder.DMY
     except AmbiguousDateOrder:
         return DateOrder.DMY  # ACLED writes slash dates day-first
     except ValueError as exc:
@@ -161,27 +163,40 @@ def stream(
     **options: Any,
 ) -> LoadStream:
     """Open an ACLED export for a streamed import: the header is checked now, rows are read as
-    the batches are consumed. Raises LoadError when the file has no ACLED header."""
+    the batches are consumed. Raises LoadError when the file has no ACLED header.
+    ``columnar=False`` reads every row with the csv module (the fast path's reference)."""
     path = Path(path)
-    fh, encoding, sha = _open_text(path, options.get("encoding"))
-    try:
+    fh, encoding, sha = _open_text(path, options.get("encoding"), options.get("sha256"))
+    with fh:
         delimiter = sniff_delimiter("".join(islice(fh, 20)))
         fh.seek(0)
-        reader = csv.reader(fh, delimiter=delimiter)
-        header, first, start = _header(reader, path.name)
-    except BaseException:
-        fh.close()
-        raise
+        header, _, start = _header(csv.reader(fh, delimiter=delimiter), path.name)
+        # A file decoded whole stays in memory; a UTF-8 file is opened again when rows are read,
+        # by pyarrow unless ``columnar=False`` (nothing stays open until then).
+        text = fh.getvalue() if isinstance(fh, io.StringIO) else None
     result = LoadResult(file=path.name, format=Format.ACLED, sha256=sha, encoding=encoding, publisher="ACLED")
-    size = path.stat().st_size
-    batches = _batches(fh, _chain(first[start:], reader), start, header, result, batch_rows, progress, size,
-                       options.get("date_order"))  # fmt: skip
-    return LoadStream(result, batches)
+    fast = bool(options.get("columnar", True)) and text is None
+    source = _Source(path, encoding, text, delimiter, start, fast)
+    return LoadStream(
+        result, _batches(source, header, result, batch_rows, progress, options.get("date_order"))
+    )
 
 
-def _chain(head: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from head
-    yield from rest
+@dataclass(slots=True)
+class _Source:
+    path: Path
+    encoding: str
+    text: str | None  # the whole file, decoded, when it is not UTF-8
+    delimiter: str
+    start: int  # records before the first data row (a stray line, the header, an HXL row)
+    columnar: bool  # pyarrow may read it
+
+    def rows(self, skip: int) -> tuple[IO[str], Iterator[list[str]]]:
+        """The open file and its data rows after the first ``skip``, read by the csv module."""
+        fh = io.StringIO(self.text, newline="") if self.text is not None else self.path.open(
+            encoding=self.encoding, newline=""
+        )  # fmt: skip
+        return fh, islice(csv.reader(fh, delimiter=self.delimiter), self.start + skip, None)
 
 
 def _numbered(rows: Iterator[list[str]], start: int, size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -200,32 +215,59 @@ def _numbered(rows: Iterator[list[str]], start: int, size: int) -> Iterator[list
 
 
 def _batches(
-    fh: IO[str],
-    rows: Iterator[list[str]],
-    start: int,
+    source: _Source,
     header: list[str],
     result: LoadResult,
     batch_rows: int,
     progress: Callable[[int, int], None] | None,
-    size: int,
     declared: object,
 ) -> Iterator[Batch]:
     reader = RowReader(result.file, header, layout_of(set(header)), DateOrder.DMY)
+    size = source.path.stat().st_size
     row_bytes = 0
-    with fh:
-        for chunk in _numbered(rows, start, batch_rows):
-            if not row_bytes:  # the first batch decides the date order, and estimates the row count
-                reader.order = _date_order(chunk, header, result.file, declared)
-                sample = chunk[:1000]
-                row_bytes = max(1, sum(len(c) + 1 for _, cells in sample for c in cells) // len(sample))
-            batch = Batch(rows=len(chunk))
-            for number, cells in chunk:
-                reader.read(number, cells, batch.records, batch.issues)
-            result.rows_in += len(chunk)
-            if progress:
-                progress(result.rows_in, max(result.rows_in + 1, size // row_bytes))
-            yield batch
-        _check_order(reader, result.file, declared)
+    done = 0  # data records read so far, blank ones included; -1 once pyarrow read them all
+
+    def started(dates: list[str], sample_bytes: int, sample_rows: int) -> None:
+        """The first batch decides the date order, and estimates the row count for progress."""
+        nonlocal row_bytes
+        reader.order = _date_order(dates, result.file, declared)
+        row_bytes = max(1, sample_bytes // max(1, sample_rows))
+
+    def counted(batch: Batch) -> Batch:
+        result.rows_in += batch.rows
+        if progress:
+            progress(result.rows_in, max(result.rows_in + 1, size // row_bytes))
+        return batch
+
+    at_date = header.index("event_date")
+    if source.columnar:
+        try:
+            for table in acled_columns.tables(
+                source.path, len(header), source.start, source.delimiter, batch_rows
+            ):
+                if not row_bytes:
+                    started(table.column(at_date).to_pylist(), table.nbytes, table.num_rows)
+                batch = Batch()
+                acled_columns.read_table(reader, source.start + 1 + done, table, batch)
+                done += table.num_rows
+                yield counted(batch)
+        except acled_columns.Irregular:
+            pass  # the row path carries on after the rows returned
+        else:
+            done = -1
+    if done >= 0:
+        fh, rows = source.rows(done)
+        with fh:
+            for chunk in _numbered(rows, source.start + done, batch_rows):
+                if not row_bytes:
+                    sample = chunk[:1000]
+                    started([cells[at_date] if at_date < len(cells) else "" for _, cells in chunk],
+                            sum(len(c) + 1 for _, cells in sample for c in cells), len(sample))  # fmt: skip
+                batch = Batch(rows=len(chunk))
+                for number, cells in chunk:
+                    reader.read(number, cells, batch.records, batch.issues)
+                yield counted(batch)
+    _check_order(reader, result.file, declared)
     if progress:
         progress(result.rows_in, result.rows_in)
     result.meta = {

@@ -247,6 +247,11 @@ class LoadError(Exception):
         self.issue = Issue(file=file, row=row, column=column, reason=reason)
         super().__init__(str(self.issue))
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, int | None, str | None]]:
+        # Raised in an import's reader process and re-raised in the writer's (db.pipeline).
+        i = self.issue
+        return (type(self), (i.file, i.reason, i.row, i.column))
+
 
 @dataclass(slots=True)
 class LoadResult:

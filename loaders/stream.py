@@ -24,19 +24,32 @@ from loaders.records import FactRecord, Issue, LoadError, LoadResult, Severity
 from loaders.registry import Format, _loaders, detect_format, load_file
 from loaders.safety import check_upload, reject_implausible
 
-BATCH_ROWS = 5_000
+BATCH_ROWS = 20_000  # an ACLED batch holds ~2,000 tolls and ~18,000 skipped rows: a few MB
+
+
+SkippedRow = tuple[int, str, str, str | None]  # (row, column, reason, value) of a SKIPPED issue
 
 
 @dataclass(slots=True)
 class Batch:
-    """Consecutive data rows of one file: their records, their issues, how many rows they were."""
+    """Consecutive data rows of one file: their records, their issues, how many rows they were.
+
+    ``skipped`` holds SKIPPED rows compactly, as tuples, for loaders that skip most of a big file
+    (an ACLED export skips ~900,000 rows in a million); ``skipped_issues`` turns them into Issues."""
 
     records: list[FactRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rows: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+    def skipped_issues(self, file: str, limit: int | None = None) -> list[Issue]:
+        rows = self.skipped if limit is None else self.skipped[:limit]
+        return [
+            Issue(file, row, column, reason, Severity.SKIPPED, value) for row, column, reason, value in rows
+        ]
 
     def check_accounting(self, file: str) -> None:
-        row_issues = sum(
+        row_issues = len(self.skipped) + sum(
             1
             for i in self.issues
             if i.row is not None and i.severity in (Severity.REJECTED, Severity.SKIPPED)
@@ -49,11 +62,24 @@ class Batch:
 
 
 @dataclass(slots=True)
+class Reopen:
+    """How a stream was opened, so that another process can read the same file the same way."""
+
+    path: Path
+    fmt: str
+    batch_rows: int
+    options: dict[str, Any]
+
+
+@dataclass(slots=True)
 class LoadStream:
-    """A file being read: ``result`` describes it (records empty), ``batches`` yields its rows."""
+    """A file being read: ``result`` describes it (records empty), ``batches`` yields its rows.
+    ``reopen`` is set for a loader that streams (the batches hold no open file until started)."""
 
     result: LoadResult
     batches: Iterator[Batch]
+    reopen: Reopen | None = None
+    progress: Callable[[int, int], None] | None = None  # the reading progress it reports
 
 
 def from_result(result: LoadResult) -> LoadStream:
@@ -106,7 +132,12 @@ def stream_file(
     streamer = getattr(loader, "stream", None)
     if streamer is None:
         return from_result(load_file(path, chosen, max_bytes=max_bytes, progress=progress, **options))
-    return checked(streamer(path, batch_rows=batch_rows, progress=progress, **options))
+    stream = checked(streamer(path, batch_rows=batch_rows, progress=progress, **options))
+    # Read again elsewhere, the file need not be checked again: its digest and encoding are known.
+    known = {"encoding": stream.result.encoding, "sha256": stream.result.sha256}
+    stream.reopen = Reopen(path, str(chosen), batch_rows, {**options, **known, "max_bytes": max_bytes})
+    stream.progress = progress
+    return stream
 
 
 def collect(stream: LoadStream) -> LoadResult:
@@ -114,5 +145,11 @@ def collect(stream: LoadStream) -> LoadResult:
     result = stream.result
     for batch in stream.batches:
         result.records.extend(batch.records)
-        result.issues.extend(batch.issues)
+        # Row order, as a loader reading one row at a time would have listed them.
+        issues = batch.issues + batch.skipped_issues(result.file) if batch.skipped else batch.issues
+        result.issues.extend(sorted(issues, key=_row_order) if batch.skipped else issues)
     return result
+
+
+def _row_order(issue: Issue) -> int:
+    return -1 if issue.row is None else issue.row

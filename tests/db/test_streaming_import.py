@@ -34,7 +34,7 @@ def _store(url: str) -> dict[str, list[tuple]]:
                 "SELECT f.source_row, o.short_name, fo.role FROM fact_organisations fo JOIN facts f ON f.id = fo.fact_id "
                 "JOIN organisations o ON o.id = fo.organisation_id ORDER BY 1, 2"))],
             "issues": [tuple(r) for r in conn.execute(text(
-                'SELECT "row", "column", severity, reason, value FROM import_issues ORDER BY id'))],
+                'SELECT "row", "column", severity, reason, value FROM import_issues ORDER BY "row", id'))],
             "imports": [tuple(r) for r in conn.execute(text(
                 "SELECT rows_in, added, updated, duplicate, skipped, rejected, retracted, places_added FROM imports"))],
             "places": [tuple(r) for r in conn.execute(text("SELECT name, country, verified FROM places ORDER BY id"))],
