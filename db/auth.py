@@ -21,9 +21,9 @@ import datetime as dt
 import getpass
 import re
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, func, insert, select, update
@@ -31,6 +31,9 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from db.engine import read_engine
 from db.migrate import upgrade
 from db.models import AuditEvent, User
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: an import's writer runs without it
+    import pandas as pd
 
 ROLES = ("viewer", "editor", "admin")
 # The lowest role allowed each action. Reads and public exports: everyone; imports, review, edits,
@@ -55,7 +58,13 @@ AUDIT_ACTIONS = ("login", "login_failed", "logout", "import", "review", "edit", 
 MIN_PASSWORD = 8
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made on the first failed login, not at import: argon2id fills 64 MiB to hash, and every
+    # process that imports db (an import's reader process too) would carry that peak.
+    return _hasher.hash("not a password anyone has")
 
 
 class PermissionDenied(PermissionError):
@@ -171,6 +180,8 @@ def audit_events(
     query = query.order_by(AuditEvent.id.desc()).limit(limit)
     with read_engine(url).connect() as conn:
         rows = conn.execute(query).mappings().all()
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["id", "at", "user", "action", "target", "details"])
 
 
@@ -227,6 +238,8 @@ def list_users(actor: Actor, url: str | None = None) -> pd.DataFrame:
     query = select(User.name, User.role, User.disabled, User.created_at, User.last_login).order_by(User.name)
     with read_engine(url).connect() as conn:
         rows = conn.execute(query).mappings().all()
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["name", "role", "disabled", "created_at", "last_login"])
 
 
@@ -280,7 +293,7 @@ def authenticate(name: str, password: str, *, url: str | None = None) -> Actor:
     with read_engine(url).connect() as conn:
         row = conn.execute(select(User.__table__).where(User.name == name)).mappings().one_or_none()
     if row is None:
-        _verify(_DUMMY_HASH, password or "")  # as long as a real check: timing tells no names
+        _verify(_dummy_hash(), password or "")  # as long as a real check: timing tells no names
         _login_failed(engine, name, "unknown user")
     elif not _verify(row["password_hash"], password or ""):
         _login_failed(engine, name, "wrong password")

@@ -15,8 +15,9 @@ from sqlalchemy import Select, case, func, select
 
 from db.engine import read_engine
 from db.migrate import upgrade
-from db.models import QUANTITIES, Document, Fact, FactChange, FactOrganisation, Import, Organisation, Place
+from db.models import Document, Fact, FactChange, FactOrganisation, Import, Organisation, Place
 from db.reading import read_frame
+from db.rows import QUANTITIES
 
 
 def _frame(stmt: Select, url: str | None, date_cols: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
 
-from db.bulk import Prepared, RowMaker
+from db.rows import Prepared, RowMaker
 from loaders.records import Issue
 from loaders.stream import Batch, LoadStream, Reopen, SkippedRow
 

@@ -26,8 +26,9 @@ from db import rollups
 from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex
 from db.migrate import upgrade
-from db.models import QUANTITIES, Fact, FactChange, FactOrganisation, Organisation, Place
+from db.models import Fact, FactChange, FactOrganisation, Organisation, Place
 from db.organisations import OrganisationIndex
+from db.rows import QUANTITIES
 from loaders.records import Outcome, PlaceRef, Qualifier
 
 REVIEW_STATUSES = ("pending", "confirmed", "rejected")

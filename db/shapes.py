@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, insert, select, update
 
-from db import analytics, queries, tolls
+from db import queries, tolls
 from db.models import Fact, Place, PlaceShape
 from db.queries import Scope
 from db.reading import read_frame
@@ -160,19 +160,7 @@ def _besieged(day: dt.date, scope: Scope, url: str | None) -> tuple[pd.DataFrame
 def _tolls(
     metric: str, start: dt.date, end: dt.date, scope: Scope, url: str | None
 ) -> tuple[pd.DataFrame, int]:
-    per_source = tolls.source_days(Selection(start, end, include_pending=scope.include_pending), url)
-    daily = analytics.band_days(per_source, queries.place_parents(url))
-    if daily.empty:
-        return pd.DataFrame(columns=_COLUMNS), 0
-    low, high = f"{metric}_low", f"{metric}_high"
-    sums = daily.groupby("place_id")[[low, high]].sum(min_count=1).dropna(how="all").fillna(0)
-    out = pd.DataFrame({"low": sums[low].round(), "high": sums[high].round()}).astype("int64")
-    # Sources: who gave a figure for the place within the period.
-    given = per_source[per_source[low].notna() | per_source[high].notna()]
-    out["sources"] = given.groupby("place_id")["source"].nunique()
-    out["sources"] = out["sources"].fillna(0).astype("int64")
-    kept = given[given["place_id"].isin(out.index)]
-    return out.reset_index(), int(kept["source"].nunique())
+    return tolls.place_figures(Selection(start, end, include_pending=scope.include_pending), metric, url)
 
 
 def _with_places(figures: pd.DataFrame, url: str | None) -> pd.DataFrame:

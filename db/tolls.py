@@ -173,3 +173,24 @@ def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -
         "by_source": rules.weekly_by_source(daily, sel.weeks()),
         "compare": rules.compare_sources(daily, reports, sel.start, sel.end),
     }
+
+
+def place_figures(
+    sel: Selection, metric: str, url: str | None = None, *, base: bool = False
+) -> tuple[pd.DataFrame, int]:
+    """The Map's toll figures per place (columns place_id, low, high, sources: per day the lowest
+    and highest source, places inside others left out, summed over the window) and the number of
+    sources in all. ``base``: from the facts instead of the rollups."""
+    per_source = source_days(sel, url, base=base)
+    daily = analytics.band_days(per_source, place_parents(url))
+    if daily.empty:
+        return pd.DataFrame(columns=["place_id", "low", "high", "sources"]), 0
+    low, high = f"{metric}_low", f"{metric}_high"
+    sums = daily.groupby("place_id")[[low, high]].sum(min_count=1).dropna(how="all").fillna(0)
+    out = pd.DataFrame({"low": sums[low].round(), "high": sums[high].round()}).astype("int64")
+    # Sources: who gave a figure for the place within the period.
+    given = per_source[per_source[low].notna() | per_source[high].notna()]
+    out["sources"] = given.groupby("place_id")["source"].nunique()
+    out["sources"] = out["sources"].fillna(0).astype("int64")
+    kept = given[given["place_id"].isin(out.index)]
+    return out.reset_index(), int(kept["source"].nunique())

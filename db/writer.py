@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db import rollups
 from db.auth import Actor, audit, require
-from db.bulk import CHUNK, STRUCTURED_METHODS, Counts, FactWriter
+from db.bulk import CHUNK, Counts, FactWriter
 from db.gazetteer import upsert_places
 from db.migrate import upgrade
 from db.models import Document, Fact, FactChange, FactOrganisation, Import, Place
 from db.pipeline import prepared_batches
+from db.rows import STRUCTURED_METHODS
 from loaders.records import FactRecord, Issue, LoadResult, Severity
 from loaders.stream import LoadStream, from_result
 
@@ -175,6 +175,10 @@ def _write(
         summary.retracted = _retract_missing(conn, head, facts, actor.name)
     summary.skipped, summary.rejected = skipped, rejected
     _check_accounting(summary)
+    # Imported here, after the rows are read: the rollups need pandas (~60 MB), and while a big
+    # file streams, this process and its reader process stay smaller without it.
+    from db import rollups
+
     rollups.refresh(conn, facts.touched_places, facts.touched_orgs)
     conn.execute(
         update(Import)

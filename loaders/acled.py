@@ -28,7 +28,6 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from loaders import acled_columns
 from loaders.acled_rows import RowReader, layout_of, vocab
 from loaders.normalise.dates import AmbiguousDateOrder, DateOrder, infer_date_order
 from loaders.normalise.text import decode_bytes, fold, sniff_delimiter
@@ -241,19 +240,26 @@ def _batches(
 
     at_date = header.index("event_date")
     if source.columnar:
+        # pyarrow and numpy (~50 MB) are loaded by the process that reads the rows, only.
+        from loaders import acled_columns
+
+        pending = Batch()
         try:
-            for table in acled_columns.tables(
-                source.path, len(header), source.start, source.delimiter, batch_rows
-            ):
+            for table in acled_columns.tables(source.path, len(header), source.start, source.delimiter):
                 if not row_bytes:
                     started(table.column(at_date).to_pylist(), table.nbytes, table.num_rows)
-                batch = Batch()
-                acled_columns.read_table(reader, source.start + 1 + done, table, batch)
+                acled_columns.read_table(reader, source.start + 1 + done, table, pending)
                 done += table.num_rows
-                yield counted(batch)
+                if pending.rows >= batch_rows:
+                    yield counted(pending)
+                    pending = Batch()
         except acled_columns.Irregular:
-            pass  # the row path carries on after the rows returned
+            irregular = True  # the row path carries on after the rows read
         else:
+            irregular = False
+        if pending.rows:
+            yield counted(pending)
+        if not irregular:
             done = -1
     if done >= 0:
         fh, rows = source.rows(done)

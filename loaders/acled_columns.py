@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import repeat
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -31,49 +32,66 @@ from loaders.acled_rows import _EMPTY_DATE, _NO_FATALITIES, RowReader
 from loaders.records import DateValue, Issue, Quantity
 from loaders.stream import Batch
 
-_BLOCK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20  # ~8,000 rows parsed at a time: ~60 MB of memory in all, where a 10,000-row batch
+# re-cut from pyarrow's own streaming reader held ~150 MB (it reads dozens of blocks ahead)
 
 
 class Irregular(Exception):
-    """The file has a row pyarrow cannot read as a table row; ``done`` data rows were returned."""
-
-    def __init__(self, done: int):
-        super().__init__(f"irregular row after {done} data rows")
-        self.done = done
+    """The file has a row pyarrow cannot read as a table row (the chunk holding it was not returned)."""
 
 
-def tables(path: Path, width: int, skip: int, delimiter: str, batch_rows: int) -> Iterator[pa.Table]:
-    """The data rows after the first ``skip`` records, as tables of ``batch_rows`` string columns
-    named c0, c1, ... Raises Irregular when a row has another number of cells than ``width``."""
+def tables(path: Path, width: int, skip: int, delimiter: str, chunk_bytes: int | None = None) -> Iterator[pa.Table]:
+    """The data rows after the first ``skip`` records, as tables of string columns named c0, c1, ...,
+    one per ~``chunk_bytes`` of the file (cut at the end of a record). Raises Irregular when a
+    row has another number of cells than ``width``."""
     names = [f"c{i}" for i in range(width)]
-    reader = pcsv.open_csv(
-        path,
-        read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, block_size=_BLOCK_BYTES),
-        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
-        convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )  # fmt: skip
-    pending: list[pa.RecordBatch] = []
-    held = done = 0
-    while True:
-        try:
-            block = reader.read_next_batch()
-        except StopIteration:
-            break
-        except pa.ArrowInvalid:
-            raise Irregular(done) from None
-        pending.append(block)
-        held += block.num_rows
-        while held >= batch_rows:
-            table = pa.Table.from_batches(pending)
-            yield table.slice(0, batch_rows).combine_chunks()
-            done += batch_rows
-            rest = table.slice(batch_rows)
-            pending, held = rest.to_batches(), rest.num_rows
-    if held:
-        yield pa.Table.from_batches(pending).combine_chunks()
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False)
+    convert = pcsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+    )
+    done, chunk_bytes = 0, chunk_bytes or CHUNK_BYTES
+    with path.open("rb") as fh:
+        _skip_records(fh, skip)
+        rest = b""
+        while True:
+            data = fh.read(chunk_bytes)
+            text = rest + data if rest else data
+            cut = _records_end(text) if data else len(text)
+            if not text:
+                return
+            if cut == 0:  # no record ends in this chunk yet: read on
+                rest = text
+                continue
+            options = pcsv.ReadOptions(column_names=names, use_threads=False, block_size=cut + 1)
+            try:
+                table = pcsv.read_csv(pa.py_buffer(memoryview(text)[:cut]), read_options=options,
+                                      parse_options=parse, convert_options=convert)  # fmt: skip
+            except pa.ArrowInvalid:
+                raise Irregular(f"a row after data row {done} has another number of cells") from None
+            rest = text[cut:]
+            yield table.combine_chunks()
+            done += table.num_rows
+            del table
+            pa.default_memory_pool().release_unused()  # else the pool keeps every chunk's pages
+            if not data:
+                return
+
+
+def _skip_records(fh: BinaryIO, count: int) -> None:
+    """Read past ``count`` records (a quoted value may hold line breaks: its quotes are odd)."""
+    for _ in range(count):
+        line = fh.readline()
+        while line.count(b'"') % 2 and (more := fh.readline()):
+            line += more
+
+
+def _records_end(data: bytes) -> int:
+    """Where the last complete record of ``data`` ends (after its line break), 0 when none does:
+    a line break inside a quoted value is preceded by an odd number of quotes."""
+    cut = data.rfind(b"\n")
+    while cut >= 0 and data.count(b'"', 0, cut) % 2:
+        cut = data.rfind(b"\n", 0, cut)
+    return cut + 1
 
 
 def _codes(table: pa.Table, index: int) -> tuple[np.ndarray, list[str]]:
@@ -90,18 +108,16 @@ def _distinct(columns: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, 
     for codes, values in columns:
         key = key * len(values) + codes
     found, inverse = np.unique(key, return_inverse=True)
-    combos = []
-    for value in found.tolist():
-        parts = []
-        for _, values in reversed(columns):
-            value, at = divmod(value, len(values))
-            parts.append(values[at])
-        combos.append(tuple(reversed(parts)))
-    return inverse.reshape(-1), combos
+    parts = []
+    for _, values in reversed(columns):
+        found, at = np.divmod(found, len(values))
+        parts.append([values[i] for i in at.tolist()])
+    return inverse.reshape(-1), list(zip(*reversed(parts), strict=True))
 
 
 def read_table(reader: RowReader, first: int, table: pa.Table, batch: Batch) -> None:
-    """Add the rows of ``table`` (the first is spreadsheet row ``first``) to ``batch``, as
+    """Add the rows of ``table`` (the first is spreadsheet row ``first``) to ``batch`` (which may
+    hold earlier rows already), as
     RowReader.read would one by one: a record, or one REJECTED or SKIPPED entry, per row."""
     n = table.num_rows
     i_id, i_date, i_prec, i_fat, i_type, i_target, i_inter2, i_interaction, i_iso3, i_iso, i_country = (
@@ -113,7 +129,8 @@ def read_table(reader: RowReader, first: int, table: pa.Table, batch: Batch) -> 
     blank = _blank_rows(table, no_id)
     # Dates are parsed for every row, as on the row path (slash dates are evidence of the order).
     date_at, date_combos = _distinct([_codes(table, i_date), _codes(table, i_prec)])
-    dates = [reader._date(raw, prec) for raw, prec in date_combos]
+    known = reader._dates  # the cache _date fills: most dates were seen in earlier chunks
+    dates = [known.get(combo) or reader._date(*combo) for combo in date_combos]
     date_bad = np.array([isinstance(d, str) for d in dates])[date_at]
     valid = ~no_id & ~date_bad & ~blank
     _scope(reader, dates, date_at, valid)
@@ -166,7 +183,7 @@ def read_table(reader: RowReader, first: int, table: pa.Table, batch: Batch) -> 
         country_at,
         batch,
     )
-    batch.rows = n - int(blank.sum())
+    batch.rows += n - int(blank.sum())
 
 
 def _blank_rows(table: pa.Table, no_id: np.ndarray) -> np.ndarray:

@@ -65,6 +65,7 @@ class RowReader:
     _index: dict[str, int] = field(default_factory=dict)
     _width: int = 0
     _cols: tuple[int, ...] = ()
+    _record_cols: tuple[int, ...] = ()
     # Caches keyed by the raw (unstripped) cells: each distinct value is parsed once.
     _dates: dict[tuple[str, str], DateValue | str] = field(default_factory=dict)
     _counts: dict[str, Quantity | str] = field(default_factory=dict)
@@ -79,6 +80,11 @@ class RowReader:
             self._index.get(name, -1)
             for name in ("event_id_cnty", "event_date", "time_precision", "fatalities", "event_type",
                          "civilian_targeting", "inter2", "interaction", "iso3", "iso", "country")
+        )  # fmt: skip
+        self._record_cols = tuple(
+            self._index.get(name, -1)
+            for name in ("event_id_cnty", "notes", "source", "location", "admin1", "admin2", "admin3", "event_type",
+                         "sub_event_type")
         )  # fmt: skip
 
     def get(self, cells: list[str], name: str) -> str:
@@ -213,19 +219,19 @@ class RowReader:
         self, number: int, cells: list[str], date: DateValue, killed: Quantity, country: str | None,
         issues: list[Issue],
     ) -> FactRecord:  # fmt: skip
-        get = self.get
-        event_id = get(cells, "event_id_cnty")
-        notes = get(cells, "notes") or None
-        if source := get(cells, "source"):
+        event_id, notes, source, location, admin1, admin2, admin3, event_type, sub_event_type = (
+            cells[i].strip() for i in self._record_cols
+        )
+        notes = notes or None
+        if source:
             notes = f"{notes or ''} [ACLED source: {source}]".strip()
         place = PlaceRef(
-            name=get(cells, "location"), admin1=get(cells, "admin1") or None, admin2=get(cells, "admin2") or None,
-            admin3=get(cells, "admin3") or None, country=country,
+            name=location, admin1=admin1 or None, admin2=admin2 or None, admin3=admin3 or None, country=country,
             lat=self._coordinate(number, cells, "latitude", issues),
             lon=self._coordinate(number, cells, "longitude", issues),
         )  # fmt: skip
         evidence = (
-            f"{event_id} {date.text}: {get(cells, 'event_type')} / {get(cells, 'sub_event_type') or '-'} "
+            f"{event_id} {date.text}: {event_type} / {sub_event_type or '-'} "
             f"at {place.name} ({place.admin1 or '-'}), fatalities {killed.value}"
         )
         return FactRecord(

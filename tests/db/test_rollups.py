@@ -111,6 +111,48 @@ def _assert_pages_equal(url: str, step: str) -> None:
             )  # fmt: skip
         summary = tolls.report_summary(tolls.report_counts(sel, url))
         assert summary == tolls.report_summary(tolls.report_counts(sel, url, base=True))
+        for metric in ("killed", "injured"):
+            (fast_map, fast_total), (slow_map, slow_total) = (
+                tolls.place_figures(sel, metric, url), tolls.place_figures(sel, metric, url, base=True)
+            )  # fmt: skip
+            pd.testing.assert_frame_equal(
+                fast_map.sort_values("place_id").reset_index(drop=True),
+                slow_map.sort_values("place_id").reset_index(drop=True), check_dtype=False,
+                obj=f"map {metric} for {sel} after {step}",
+            )  # fmt: skip
+            assert fast_total == slow_total
+
+
+def _report(
+    place: str, source: str, start: int, end: int, killed: int, injured: int | None = None
+) -> FactRecord:
+    return FactRecord(
+        kind=FactKind.TOLL, place=PlaceRef(name=place, country="SYR"), provenance=Provenance(row=start, method="table"),
+        date=DateValue(dt.date(2018, 3, end)), period_start=dt.date(2018, 3, start), period_end=dt.date(2018, 3, end),
+        killed=Quantity(value=killed), injured=Quantity(value=injured), sources=[source],
+    )  # fmt: skip
+
+
+def test_places_inside_others_are_left_out_the_same_way(url: str) -> None:
+    """A region's report and reports for towns inside it on the same days: the database's sums
+    (db.toll_sums) drop the towns as the base path does, for the band, each source and the map."""
+    records = [
+        _report("eastern Ghouta", "SOHR", 1, 10, 100, 40),
+        _report("Douma", "SOHR", 5, 5, 30),  # inside the region's report, same source: left out
+        _report("Douma", "Syria Civil Defence", 5, 6, 12, 20),  # another source: its own row
+        _report("Douma", "Syria Civil Defence", 20, 21, 8),  # no region figure those days: kept
+        _report("Harasta", "SNHR", 3, 3, 6),
+    ]
+    write_import(_events("nested.csv", records), actor=EDITOR, url=url)
+    sel = Selection(dt.date(2018, 2, 26), dt.date(2018, 3, 25))
+    _assert_pages_equal(url, "reports for a region and the towns inside it")
+    band = tolls.toll_band(sel, url)
+    naive = sum(r.killed.value for r in records)
+    assert 0 < band["killed_high"].sum() < naive  # the towns' days under the region's report went
+    figures, _ = tolls.place_figures(sel, "killed", url)
+    assert set(figures["place_id"]) >= {
+        int(_read(url, "SELECT id FROM places WHERE name = 'eastern Ghouta'")[0][0])
+    }
 
 
 def _toll(ext: str, killed: int, day: int) -> FactRecord:
