@@ -65,7 +65,9 @@ def _child(code: str, *args: str) -> dict:
         "\nout['peak_mb'] = int(hwm[0].split()[1]) / 1024\nprint(json.dumps(out))"
     )
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", wrapper, *args], cwd=ROOT, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", wrapper, *args], cwd=ROOT, stdout=out, stderr=err, text=True
+        )
         together = 0
         while proc.poll() is None:
             together = max(together, _rss_kib(proc.pid))

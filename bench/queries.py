@@ -6,10 +6,13 @@ page's query set is what the page asks dashboard.data for under the default filt
 up to the latest active week), called on the db functions directly (no Streamlit cache), warm:
 the best of three runs after one unmeasured run.
 
-Baseline: DuckDB (in memory, the same facts loaded from the SQLite store before the clock starts)
-running the same aggregations per page in SQL: tolls spread over their days, per source and day,
-low–high across sources, per week; convoys by final outcome per week and destination; the latest
-besieged figure per place; per-place map figures; the import list and counts.
+Baseline: DuckDB (in memory, the same facts, places, organisations and imports loaded from the
+SQLite store before the clock starts) computing in SQL what each page shows, from the facts (no
+rollups): tolls spread over their days, per source and day, low–high across sources, per week,
+source and place, and the report counts; convoys by final outcome per week and destination, the
+convoy table with its names, the week's alarming convoys; besieged populations per week and now,
+with their observations; places gone silent; the import list, counts and unverified places; the
+sidebar's date range, places and organisations with their counts.
 """
 
 from __future__ import annotations
@@ -131,25 +134,46 @@ def _pages(url: str) -> dict[str, Callable[[], object]]:
 
 
 def _duckdb(path: Path, url: str) -> dict[str, Callable[[], object]]:
+    """Each page's outputs computed by DuckDB from the facts (no rollups): the same figures and
+    tables the page shows, joined to the names it shows (places, organisations, files)."""
     import duckdb
+    import pandas as pd
 
     src = sqlite3.connect(path)
     db = duckdb.connect()
     facts = src.execute(
         "SELECT f.id, f.kind, f.event_ref, f.place_id, f.date, f.period_start, f.period_end, f.outcome, f.trucks, "
-        "f.people_served, f.population, f.killed, f.injured, f.import_id, fo.organisation_id AS source "
-        "FROM facts f LEFT JOIN fact_organisations fo ON fo.fact_id = f.id"
+        "f.people_served, f.population, f.status, f.killed, f.injured, f.import_id, fo.organisation_id AS source "
+        "FROM facts f LEFT JOIN fact_organisations fo ON fo.fact_id = f.id"  # one link per bench fact
     ).fetchall()
     db.execute("CREATE TABLE facts (id INT, kind TEXT, event_ref TEXT, place_id INT, date DATE, period_start DATE, "
-               "period_end DATE, outcome TEXT, trucks INT, people_served INT, population INT, killed INT, injured INT, "
-               "import_id INT, source INT)")  # fmt: skip
+               "period_end DATE, outcome TEXT, trucks INT, people_served INT, population INT, status TEXT, killed INT, "
+               "injured INT, import_id INT, source INT)")  # fmt: skip
     _bulk(db, facts)
-    db.execute("CREATE TABLE imports AS SELECT 1 AS id, 'bench.csv' AS file_name")
+    for table, cols, types in (
+        ("places", "id, name, parent_id, lat, lon, verified, merged_into_id, country, created_import_id",
+         "id INT, name TEXT, parent_id INT, lat DOUBLE, lon DOUBLE, verified BOOLEAN, merged_into_id INT, "
+         "country TEXT, created_import_id INT"),
+        ("organisations", "id, short_name", "id INT, short_name TEXT"),
+        ("links", "fact_id, organisation_id, role", "fact_id INT, organisation_id INT, role TEXT"),
+        ("imports", "id, file_name, imported_at, format, rows_in, added", "id INT, file_name TEXT, imported_at TEXT, "
+         "format TEXT, rows_in INT, added INT"),
+    ):  # fmt: skip
+        rows = src.execute(
+            f"SELECT {cols} FROM {'fact_organisations' if table == 'links' else table}"
+        ).fetchall()
+        db.execute(f"CREATE TABLE {table} ({types})")
+        if rows:
+            frame = pd.DataFrame(rows, columns=[c.strip() for c in cols.split(",")])  # noqa: F841 -- read by DuckDB
+            db.execute(f"INSERT INTO {table} SELECT * FROM frame")
     src.close()
     latest = queries.latest_activity(url)
     assert latest is not None
-    end = latest - dt.timedelta(days=latest.weekday()) + dt.timedelta(days=6)
+    week = latest - dt.timedelta(days=latest.weekday())
+    end = week + dt.timedelta(days=6)
     start = end - dt.timedelta(days=83)
+    silent = week - dt.timedelta(weeks=trends.SILENT_WEEKS - 1)
+    baseline = silent - dt.timedelta(weeks=trends.BASELINE_WEEKS)
     w = f"DATE '{start}' AND DATE '{end}'"
     tolls = f"""WITH days AS (SELECT place_id, source, unnest(generate_series(period_start, period_end, INTERVAL 1 DAY))::DATE AS day,
                killed * 1.0 / (date_diff('day', period_start, period_end) + 1) AS k FROM facts
@@ -158,33 +182,66 @@ def _duckdb(path: Path, url: str) -> dict[str, Callable[[], object]]:
         band AS (SELECT day, place_id, min(k) AS lo, max(k) AS hi, count(*) AS n FROM per_source GROUP BY ALL)"""
     convoys = """WITH c AS (SELECT *, coalesce(event_ref, 'fact:' || id) AS ck FROM facts WHERE kind = 'convoy'),
         final AS (SELECT * FROM c QUALIFY row_number() OVER (PARTITION BY ck ORDER BY date DESC, id DESC) = 1)"""
+    weeks = f"(SELECT unnest(generate_series(DATE '{start}', DATE '{week}', INTERVAL 7 DAY))::DATE AS week)"
+    obs = f"(SELECT place_id, date, population, status FROM facts WHERE kind = 'besieged_population' AND date <= DATE '{end}')"
     q = {
-        "tolls_band": f"{tolls} SELECT date_trunc('week', day) AS week, sum(lo), sum(hi) FROM band GROUP BY 1",
+        "tolls_band": f"{tolls} SELECT date_trunc('week', day) AS week, sum(lo), sum(hi), count(DISTINCT n) FROM band GROUP BY 1",
         "tolls_source": f"{tolls} SELECT date_trunc('week', day) AS week, source, sum(k) FROM per_source GROUP BY ALL",
         "tolls_compare": f"{tolls} SELECT source, min(day), max(day), sum(k) FROM per_source GROUP BY ALL",
-        "tolls_place": f"{tolls} SELECT place_id, sum(lo), sum(hi), max(n) FROM band GROUP BY ALL",
-        "convoy_rows": f"{convoys} SELECT * FROM final WHERE date BETWEEN {w}",
+        "tolls_place": f"{tolls} SELECT b.place_id, p.name, parent.name, p.lat, p.lon, sum(lo), sum(hi), max(n) FROM band b "
+                       "JOIN places p ON p.id = b.place_id LEFT JOIN places parent ON parent.id = p.parent_id GROUP BY ALL",
+        "toll_reports": f"SELECT source, import_id, count(*) FROM facts WHERE kind = 'civilian_toll' AND period_end >= DATE '{start}' "
+                        f"AND period_start <= DATE '{end}' GROUP BY ALL",
+        "convoy_rows": f"{convoys} SELECT f.*, p.name, i.file_name, (SELECT min(o.short_name) FROM links l JOIN organisations o "
+                       "ON o.id = l.organisation_id WHERE l.fact_id = f.id AND l.role = 'operator') AS operator FROM final f "
+                       f"JOIN places p ON p.id = f.place_id JOIN imports i ON i.id = f.import_id WHERE f.date BETWEEN {w}",
         "convoy_weeks": f"{convoys} SELECT date_trunc('week', date), outcome, count(*), sum(trucks) FROM final WHERE date BETWEEN {w} GROUP BY ALL",
         "convoy_top": f"{convoys} SELECT place_id, count(*) FROM final WHERE date BETWEEN {w} GROUP BY ALL ORDER BY 2 DESC LIMIT 10",
-        "besieged": f"SELECT place_id, max(date), arg_max(population, date) FROM facts WHERE kind = 'besieged_population' AND date <= DATE '{end}' GROUP BY ALL",
+        "alarming": f"SELECT f.id, f.date, p.name, f.outcome, f.trucks FROM facts f JOIN places p ON p.id = f.place_id WHERE "
+                    f"f.kind = 'convoy' AND f.outcome IN ('blocked', 'attacked') AND f.date BETWEEN DATE '{week}' AND DATE '{end}'",
+        "silent": f"SELECT f.place_id, p.name, max(f.date), count(*) FROM facts f JOIN places p ON p.id = f.place_id WHERE "
+                  f"f.date BETWEEN DATE '{baseline}' AND DATE '{end}' GROUP BY ALL HAVING max(f.date) < DATE '{silent}'",
+        "besieged_rows": f"SELECT o.*, p.name FROM {obs} o JOIN places p ON p.id = o.place_id ORDER BY o.date",
+        "besieged_weeks": f"SELECT week, sum(population) FILTER (WHERE status = 'besieged'), count(*) FILTER (WHERE status = 'besieged') "
+                          f"FROM (SELECT w.week, o.place_id, arg_max(o.population, o.date) AS population, arg_max(o.status, o.date) AS status "
+                          f"FROM {weeks} w JOIN {obs} o ON o.date <= w.week + 6 GROUP BY ALL) GROUP BY week",
+        "besieged_now": f"SELECT o.place_id, p.name, max(o.date), arg_max(o.population, o.date) FROM {obs} o "
+                        "JOIN places p ON p.id = o.place_id GROUP BY ALL",
         "data": "SELECT kind, count(*) FROM facts GROUP BY ALL",
-        "sidebar": "SELECT place_id, count(*) FROM facts GROUP BY ALL",
+        "imports": "SELECT * FROM imports ORDER BY id DESC",
+        "unverified": "SELECT p.id, p.name, p.country, parent.name, p.lat, p.lon, count(f.id), i.file_name FROM places p "
+                      "LEFT JOIN places parent ON parent.id = p.parent_id LEFT JOIN facts f ON f.place_id = p.id "
+                      "LEFT JOIN imports i ON i.id = p.created_import_id WHERE NOT p.verified AND p.merged_into_id IS NULL "
+                      "GROUP BY ALL ORDER BY p.name",
+        "range": "SELECT min(date), max(date), max(date) FILTER (WHERE kind IN ('convoy', 'civilian_toll')) FROM facts",
+        "filter_places": "WITH own AS (SELECT place_id, count(*) AS n FROM facts GROUP BY ALL) SELECT p.id, p.name, p.parent_id, "
+                         "own.n, (SELECT sum(c.n) FROM own c JOIN places child ON child.id = c.place_id WHERE child.parent_id = p.id) "
+                         "FROM places p JOIN own ON own.place_id = p.id ORDER BY lower(p.name)",
+        "filter_orgs": "SELECT o.id, o.short_name, string_agg(DISTINCT l.role, ' and '), count(*) FROM links l "
+                       "JOIN organisations o ON o.id = l.organisation_id GROUP BY o.id, o.short_name ORDER BY lower(o.short_name)",
     }  # fmt: skip
 
     def run(*names: str) -> Callable[[], object]:
         return lambda: [db.execute(q[n]).fetchall() for n in names]
 
-    return {"Overview": run("convoy_weeks", "tolls_band", "besieged"), "Convoys": run("convoy_rows", "convoy_weeks", "convoy_top"),
-            "Besieged": run("besieged"), "Tolls": run("tolls_band", "tolls_source", "tolls_compare"),
-            "Map": run("tolls_place"), "Data": run("data"), "sidebar (every page)": run("sidebar")}  # fmt: skip
+    return {
+        "Overview": run("convoy_rows", "besieged_rows", "convoy_weeks", "besieged_weeks", "tolls_band", "toll_reports",
+                        "alarming", "silent"),
+        "Convoys": run("convoy_rows", "convoy_weeks", "convoy_top"),
+        "Besieged": run("besieged_rows", "besieged_weeks", "besieged_now"),
+        "Tolls": run("tolls_band", "tolls_source", "tolls_compare", "toll_reports"),
+        "Map": run("tolls_place"),
+        "Data": run("imports", "data", "unverified"),
+        "sidebar (every page)": run("range", "filter_places", "filter_orgs"),
+    }  # fmt: skip
 
 
 def _bulk(db: object, facts: list) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(facts, columns=["id", "kind", "event_ref", "place_id", "date", "period_start", "period_end",
-                                         "outcome", "trucks", "people_served", "population", "killed", "injured",
-                                         "import_id", "source"])  # fmt: skip
+                                         "outcome", "trucks", "people_served", "population", "status", "killed",
+                                         "injured", "import_id", "source"])  # fmt: skip
     for col in ("date", "period_start", "period_end"):
         frame[col] = pd.to_datetime(frame[col]).dt.date
     db.execute("INSERT INTO facts SELECT * FROM frame")  # type: ignore[attr-defined]

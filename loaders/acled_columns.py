@@ -40,14 +40,18 @@ class Irregular(Exception):
     """The file has a row pyarrow cannot read as a table row (the chunk holding it was not returned)."""
 
 
-def tables(path: Path, width: int, skip: int, delimiter: str, chunk_bytes: int | None = None) -> Iterator[pa.Table]:
+def tables(
+    path: Path, width: int, skip: int, delimiter: str, chunk_bytes: int | None = None
+) -> Iterator[pa.Table]:
     """The data rows after the first ``skip`` records, as tables of string columns named c0, c1, ...,
     one per ~``chunk_bytes`` of the file (cut at the end of a record). Raises Irregular when a
     row has another number of cells than ``width``."""
     names = [f"c{i}" for i in range(width)]
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False)
     convert = pcsv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
     )
     done, chunk_bytes = 0, chunk_bytes or CHUNK_BYTES
     with path.open("rb") as fh:

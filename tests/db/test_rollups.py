@@ -143,7 +143,9 @@ def test_places_inside_others_are_left_out_the_same_way(url: str) -> None:
         _report("Douma", "Syria Civil Defence", 20, 21, 8),  # no region figure those days: kept
         _report("Harasta", "SNHR", 3, 3, 6),
     ]
-    write_import(_events("nested.csv", records), actor=EDITOR, url=url)
+    nested = _events("nested.csv", records)
+    nested.sha256 = "7" * 64  # a digest's length (the column holds 64 characters on PostgreSQL)
+    write_import(nested, actor=EDITOR, url=url)
     sel = Selection(dt.date(2018, 2, 26), dt.date(2018, 3, 25))
     _assert_pages_equal(url, "reports for a region and the towns inside it")
     band = tolls.toll_band(sel, url)
