@@ -13,6 +13,8 @@ import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from db import analytics
+from db.engine import read_engine
+from db.migrate import upgrade
 from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place, PlaceCount
 from db.reading import read_frame
 from db.selection import toll_values, typed_toll_rows
@@ -39,8 +41,11 @@ def _live(kind: str, scope: Scope) -> list:
 
 
 def place_parents(url: str | None = None) -> analytics.ParentMap:
-    frame = read_frame(select(Place.id, Place.parent_id), url)
-    return {int(r.id): (None if pd.isna(r.parent_id) else int(r.parent_id)) for r in frame.itertuples()}
+    """Each place's parent (None at the top). Read as plain rows, not a DataFrame: every page asks
+    for it, and building a frame of the whole gazetteer only to turn it into a dict cost ~2 ms."""
+    upgrade(url)
+    with read_engine(url).connect() as conn:
+        return dict(conn.execute(select(Place.id, Place.parent_id)).all())
 
 
 def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:

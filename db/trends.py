@@ -152,10 +152,11 @@ def besieged_by_week(sel: Selection, url: str | None = None, obs: pd.DataFrame |
     Columns: week, place_id, place, as_of, pop_low, pop_high, sources (rows behind the figure)."""
     obs = besieged_observations(sel, url) if obs is None else obs
     out = rules.besieged_by_week(obs, sel.weeks(), place_parents(url))
-    names = obs.drop_duplicates("place_id").set_index("place_id")["place"] if not obs.empty else pd.Series()
-    return out.assign(place=out["place_id"].map(names))[
-        ["week", "place_id", "place", "as_of", "pop_low", "pop_high", "sources"]
-    ]
+    names: dict[int, str] = {}
+    for place_id, place in zip(obs["place_id"].tolist(), obs["place"].tolist(), strict=True):
+        names.setdefault(place_id, place)  # a plain dict: a few hundred rows, pandas costs more
+    out.insert(2, "place", [names.get(p) for p in out["place_id"].tolist()])
+    return out
 
 
 def besieged_table(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:

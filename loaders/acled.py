@@ -174,11 +174,18 @@ def stream(
         # by pyarrow unless ``columnar=False`` (nothing stays open until then).
         text = fh.getvalue() if isinstance(fh, io.StringIO) else None
     result = LoadResult(file=path.name, format=Format.ACLED, sha256=sha, encoding=encoding, publisher="ACLED")
-    fast = bool(options.get("columnar", True)) and text is None
+    fast = bool(options.get("columnar", True)) and text is None and _has_line_feeds(path)
     source = _Source(path, encoding, text, delimiter, start, fast)
     return LoadStream(
         result, _batches(source, header, result, batch_rows, progress, options.get("date_order"))
     )
+
+
+def _has_line_feeds(path: Path) -> bool:
+    """Records end with \n (or \r\n): what the columnar path cuts chunks at. Old Mac files end
+    lines with \r alone; the csv module reads those."""
+    with path.open("rb") as fh:
+        return b"\n" in fh.read(1 << 16)
 
 
 @dataclass(slots=True)

@@ -63,7 +63,9 @@ def tables(
             cut = _records_end(text) if data else len(text)
             if not text:
                 return
-            if cut == 0:  # no record ends in this chunk yet: read on
+            if cut == 0:  # no record ends in this chunk yet: read on (a very long record is irregular)
+                if len(text) > 16 * chunk_bytes:
+                    raise Irregular(f"no record ends within {len(text):,} bytes after data row {done}")
                 rest = text
                 continue
             options = pcsv.ReadOptions(column_names=names, use_threads=False, block_size=cut + 1)

@@ -112,3 +112,12 @@ def test_hxl_row_and_stray_first_line(export: Path, tmp_path: Path, monkeypatch:
 def test_records_end_keeps_quoted_line_breaks_whole() -> None:
     assert acled_columns._records_end(b'a,b\n"x\ny",2\n"open\n') == len(b'a,b\n"x\ny",2\n')
     assert acled_columns._records_end(b'"x\ny') == 0
+
+
+def test_carriage_return_line_ends_are_read_by_the_row_path(export: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    path = tmp_path / "old_mac.csv"
+    path.write_bytes(export.read_bytes().replace(b"\n", b"\r"))
+    rows, columns = _both(path, monkeypatch)
+    _assert_same(rows, columns)
+    assert columns.rows_in == 4001 and len(columns.records) > 300
