@@ -2,7 +2,7 @@
 
 The writer's transaction does the work that needs the store (places, organisations, inserts,
 updates). Everything else (parsing the file, the loader's rules, fingerprints, content hashes and
-the facts rows: db.bulk.RowMaker) runs beside it:
+the facts rows: db.rows.RowMaker) runs beside it:
 
 - in a **worker process** for a big streamed file (``PROCESS_BYTES`` and up): the two run on two
   cores, and neither waits for the other's interpreter lock. The worker opens the file again the
@@ -25,7 +25,7 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from db.rows import Prepared, RowMaker
 from loaders.records import Issue
-from loaders.stream import Batch, LoadStream, Reopen, SkippedRow
+from loaders.stream import Batch, LoadStream, Reopen, SkippedRow, skipped_issues
 
 T = TypeVar("T")
 PROCESS_BYTES = 64 << 20  # files this big are read by a worker process
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(slots=True)
 class PreparedBatch:
-    """A loader's batch with its records prepared for the store (db.bulk.Prepared)."""
+    """A loader's batch with its records prepared for the store (db.rows.Prepared)."""
 
     facts: list[Prepared] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
@@ -51,21 +51,20 @@ class PreparedBatch:
     rows: int = 0
 
     def skipped_issues(self, file: str, limit: int | None = None) -> list[Issue]:
-        return Batch(skipped=self.skipped).skipped_issues(file, limit)
+        return skipped_issues(file, self.skipped, limit)
 
 
 def _prepared(batch: Batch, rows: RowMaker) -> PreparedBatch:
     return PreparedBatch(rows.prepare(batch.records), batch.issues, batch.skipped, batch.rows)
 
 
-def prepared_batches(
-    stream: LoadStream, maker: tuple[str, dt.datetime, bool], processes: bool = True
-) -> Iterator[PreparedBatch]:
+def prepared_batches(stream: LoadStream, maker: tuple[str, dt.datetime, bool]) -> Iterator[PreparedBatch]:
     """The stream's batches, prepared by RowMaker(*maker), in a worker process when the file is
-    big (and ``processes``), else in a reader thread."""
+    big, else in a reader thread."""
     reopen = stream.reopen
-    if processes and reopen is not None and reopen.path.stat().st_size >= PROCESS_BYTES:
-        stream.batches.close()  # not started: it holds no open file
+    if reopen is not None and reopen.path.stat().st_size >= PROCESS_BYTES:
+        if isinstance(stream.batches, Generator):
+            stream.batches.close()  # not started: it holds no open file
         return _from_process(stream, reopen, maker)
     rows = RowMaker(*maker)
     return prefetch(_prepared(batch, rows) for batch in stream.batches)

@@ -136,7 +136,7 @@ def read_table(reader: RowReader, first: int, table: pa.Table, batch: Batch) -> 
     # Dates are parsed for every row, as on the row path (slash dates are evidence of the order).
     date_at, date_combos = _distinct([_codes(table, i_date), _codes(table, i_prec)])
     known = reader._dates  # the cache _date fills: most dates were seen in earlier chunks
-    dates = [known.get(combo) or reader._date(*combo) for combo in date_combos]
+    dates = [known.get((raw, prec)) or reader._date(raw, prec) for raw, prec in date_combos]
     date_bad = np.array([isinstance(d, str) for d in dates])[date_at]
     valid = ~no_id & ~date_bad & ~blank
     _scope(reader, dates, date_at, valid)

@@ -222,9 +222,9 @@ class RowReader:
         event_id, notes, source, location, admin1, admin2, admin3, event_type, sub_event_type = (
             cells[i].strip() for i in self._record_cols
         )
-        notes = notes or None
+        note: str | None = notes or None
         if source:
-            notes = f"{notes or ''} [ACLED source: {source}]".strip()
+            note = f"{notes} [ACLED source: {source}]".strip()
         place = PlaceRef(
             name=location, admin1=admin1 or None, admin2=admin2 or None, admin3=admin3 or None, country=country,
             lat=self._coordinate(number, cells, "latitude", issues),
@@ -237,7 +237,7 @@ class RowReader:
         return FactRecord(
             kind=FactKind.TOLL, place=place, provenance=Provenance(row=number, method="acled", evidence=evidence),
             date=date, period_start=date.value, period_end=date.value, sources=["ACLED"], killed=killed,
-            external_id=f"acled:{event_id}", notes=notes,
+            external_id=f"acled:{event_id}", notes=note,
         )  # fmt: skip
 
 

@@ -30,6 +30,12 @@ BATCH_ROWS = 20_000  # an ACLED batch holds ~2,000 tolls and ~18,000 skipped row
 SkippedRow = tuple[int, str, str, str | None]  # (row, column, reason, value) of a SKIPPED issue
 
 
+def skipped_issues(file: str, rows: list[SkippedRow], limit: int | None = None) -> list[Issue]:
+    """Compact SKIPPED rows as Issues (the first ``limit`` of them)."""
+    rows = rows if limit is None else rows[:limit]
+    return [Issue(file, row, column, reason, Severity.SKIPPED, value) for row, column, reason, value in rows]
+
+
 @dataclass(slots=True)
 class Batch:
     """Consecutive data rows of one file: their records, their issues, how many rows they were.
@@ -43,10 +49,7 @@ class Batch:
     skipped: list[SkippedRow] = field(default_factory=list)
 
     def skipped_issues(self, file: str, limit: int | None = None) -> list[Issue]:
-        rows = self.skipped if limit is None else self.skipped[:limit]
-        return [
-            Issue(file, row, column, reason, Severity.SKIPPED, value) for row, column, reason, value in rows
-        ]
+        return skipped_issues(file, self.skipped, limit)
 
     def check_accounting(self, file: str) -> None:
         row_issues = len(self.skipped) + sum(
