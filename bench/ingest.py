@@ -37,7 +37,6 @@ from bench.common import Measure
 
 ROWS, QUICK_ROWS = 1_000_000, 100_000
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("facts", "fact_organisations", "import_issues")
 
 
 def _rss_kib(pid: int) -> int:

@@ -19,7 +19,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,11 +70,6 @@ def _utcnow() -> dt.datetime:
 def _content_hash(record: FactRecord) -> str:
     raw = json.dumps(record.content(), sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def write_import(
