@@ -8,7 +8,8 @@ Each side runs in its own child process, so its peak memory (ru_maxrss) is its o
   transaction.
 - **baseline** (the floor): the same CSV read with the ``csv`` module, and for each row the rows our
   import stored for it (facts, fact_organisations links, import_issues), then the rollup rows our
-  import stored (toll_days, toll_reports, place_counts, organisation_counts), inserted with
+  import stored (toll_days, toll_reports, place_counts, organisation_counts, toll_weeks,
+  convoy_finals), inserted with
   ``sqlite3`` ``executemany`` into empty tables of the same schema (same indexes, same pragmas: WAL,
   synchronous=NORMAL, the writer's page cache), in one transaction. The stored rows are read back
   from our store *before* the clock starts, so the baseline parses, validates, resolves, hashes and
@@ -105,7 +106,7 @@ src = sqlite3.connect(store)
 schema = [r[0] for r in src.execute(
     "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
     "AND (tbl_name IN ('facts', 'fact_organisations', 'import_issues', 'imports', 'places', 'organisations', "
-    "'toll_days', 'toll_reports', 'place_counts', 'organisation_counts'))"
+    "'toll_days', 'toll_reports', 'place_counts', 'organisation_counts', 'toll_weeks', 'convoy_finals'))"
     " ORDER BY type = 'index'")]
 rows = {}
 def columns(table):
@@ -123,7 +124,7 @@ for issue in src.execute("SELECT * FROM import_issues"):
     by_row.setdefault(issue[2], []).append(("i", issue))
 referenced = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in ("imports", "places", "organisations")}
 rollups = {t: src.execute(f"SELECT * FROM {t}").fetchall()
-           for t in ("toll_days", "toll_reports", "place_counts", "organisation_counts")}
+           for t in ("toll_days", "toll_reports", "place_counts", "organisation_counts", "toll_weeks", "convoy_finals")}
 src.close()
 dst = sqlite3.connect(floor, isolation_level=None)
 dst.execute("PRAGMA journal_mode=WAL"); dst.execute("PRAGMA synchronous=NORMAL")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Measure, timed
+from db import convoys as convoy_reads
 from db import queries, rollups, shapes, tolls, trends
 from db.auth import Actor
 from db.engine import dispose_all, write_engine
@@ -101,9 +102,10 @@ def _pages(url: str) -> dict[str, Callable[[], object]]:
     sel = trends.Selection(week - dt.timedelta(weeks=11), week + dt.timedelta(days=6))
 
     def overview() -> object:
-        convoys, obs = trends.convoy_facts(sel, url), trends.besieged_observations(sel, url)
-        weekly = trends.weekly_overview(sel, url, convoys=convoys, obs=obs)
-        tolls.report_counts(sel, url)  # the charts' source note
+        counts, obs = convoy_reads.convoy_counts(sel, url), trends.besieged_observations(sel, url)
+        weekly = trends.weekly_overview(sel, url, counts=counts, obs=obs)
+        convoy_reads.convoy_summary(counts)  # the convoy charts' source note
+        tolls.report_counts(sel, url)  # the toll charts' source note
         return trends.alerts(week, sel, url, weekly=weekly, obs=obs)
 
     def convoys() -> object:

@@ -160,6 +160,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 # filters, and its alerts: cached wrappers around db.trends, and the panel every chart is shown in
 # (the chart, how many sources are behind it, its data as CSV).
 
+from db import convoys as _convoys  # noqa: E402
 from db import tolls as _tolls  # noqa: E402
 from db import trends as _trends  # noqa: E402
 from db.rules import provenance_summary as _provenance  # noqa: E402
@@ -262,6 +263,19 @@ def _toll_reports(key: StoreKey, sel: Selection) -> pd.DataFrame:
     return _tolls.report_counts(sel, key[0])
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _convoy_counts(key: StoreKey, sel: Selection) -> pd.DataFrame:
+    return _convoys.convoy_counts(sel, key[0])
+
+
+def convoy_note(sel: Selection) -> str:
+    """'From N convoys in M files or reports (names).' for the convoy charts, from the window's
+    convoy counts (db.convoys.convoy_counts) rather than every convoy's row."""
+    return _note(
+        _convoys.convoy_summary(_convoy_counts(store_key(), _scoped(sel))), "convoy", by_source=False
+    )
+
+
 def toll_note(sel: Selection) -> str:
     """'From N toll reports by K sources (names), in M files or reports.' for the toll charts:
     the reports overlapping the window (db.tolls.report_counts)."""
@@ -280,7 +294,7 @@ def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _trend_overview(key: StoreKey, sel: Selection) -> pd.DataFrame:
-    fetched = {"convoys": _convoy_facts(key, sel), "obs": _besieged_observations(key, sel)}
+    fetched = {"counts": _convoy_counts(key, sel), "obs": _besieged_observations(key, sel)}
     return _trends.weekly_overview(sel, key[0], **fetched)
 
 

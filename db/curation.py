@@ -68,7 +68,7 @@ def merge_place(source_id: int, target_id: int, *, actor: Actor, url: str | None
                     for fact_id in moved
                 ],
             )  # fmt: skip
-        rollups.refresh_places(conn, [source_id, target_id])
+        rollups.refresh(conn, [source_id, target_id])
         details = {"from": source["name"], "into": target["name"], "facts_moved": len(moved)}
         audit(conn, actor, "merge", f"place {source_id} into {target_id}", details)
     return len(moved)

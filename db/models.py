@@ -366,6 +366,58 @@ class TollReport(Base):
     reports: Mapped[int] = mapped_column(Integer)
 
 
+class TollWeek(Base):
+    """The Overview's civilian toll band for one ISO week, store-wide (no place filter): the sum
+    over the week's days of the lowest and highest source per place and day, places inside
+    another place with a figure that day left out (db.rules.toll_week_band over toll_days), and
+    how many sources gave a figure. Whole numbers, as the band is shown."""
+
+    __tablename__ = "toll_weeks"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    victim_group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    killed_low: Mapped[int] = mapped_column(Integer)
+    killed_high: Mapped[int] = mapped_column(Integer)
+    injured_low: Mapped[int] = mapped_column(Integer)
+    injured_high: Mapped[int] = mapped_column(Integer)
+    sources: Mapped[int] = mapped_column(Integer)
+
+
+class ConvoyFinal(Base):
+    """Each convoy's final row (db.analytics.final_convoys: its latest row, truck and people
+    counts filled from earlier rows) for ``scope`` 'confirmed' or 'all', across the whole store.
+    The Overview and Convoys pages count convoys per week from it instead of re-reading every row
+    of every convoy in the window."""
+
+    __tablename__ = "convoy_finals"
+    __table_args__ = (
+        # Covering: the weekly counts read no table rows.
+        Index(
+            "ix_convoy_finals_window",
+            "scope",
+            "date",
+            "week",
+            "outcome",
+            "import_id",
+            "trucks",
+            "people_served",
+        ),
+        Index("ix_convoy_finals_place", "place_id"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    convoy_key: Mapped[str] = mapped_column(String(220), primary_key=True)
+    fact_id: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    week: Mapped[dt.date | None] = mapped_column(Date)
+    place_id: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    import_id: Mapped[int] = mapped_column(Integer)
+    trucks: Mapped[int | None] = mapped_column(Integer)
+    people_served: Mapped[int | None] = mapped_column(Integer)
+
+
 class PlaceCount(Base):
     """Live (not retracted) facts per place, kind and review status."""
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import CompoundSelect, Select
 
@@ -21,3 +23,11 @@ def read_frame(
         if col in frame:
             frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame
+
+
+def read_rows(stmt: Select | CompoundSelect, url: str | None) -> list[tuple[Any, ...]]:
+    """Run ``stmt`` and return its rows as plain tuples, typed by SQLAlchemy (dates as dates on
+    every engine): for the few-dozen-row reads where building a DataFrame costs more than the query."""
+    upgrade(url)
+    with read_engine(url).connect() as conn:
+        return [tuple(row) for row in conn.execute(stmt)]

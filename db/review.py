@@ -240,7 +240,7 @@ def _set_status(conn: Connection, fact: dict[str, Any], status: str, user: str, 
     if status != "pending":
         reviewed = {"reviewed_by": user, "reviewed_at": _utcnow()}
     conn.execute(update(Fact).where(Fact.id == fact["id"]).values(review_status=status, **reviewed))
-    rollups.refresh_places(conn, [fact["place_id"]])
+    rollups.refresh(conn, [fact["place_id"]])
     after: dict[str, Any] = {"review_status": status}
     if reason and reason.strip():
         after["reason"] = reason.strip()

@@ -7,7 +7,11 @@ thousand rows instead of a million facts.
 - ``toll_reports``: how many toll reports each source gave per place, file and period (the
   "from N reports in M files" notes);
 - ``place_counts``: live facts per place, kind and review status (sidebar, Data page, store counts);
-- ``organisation_counts``: live facts naming each organisation, per role.
+- ``organisation_counts``: live facts naming each organisation, per role;
+- ``toll_weeks``: the store-wide toll band per ISO week (db.rules.toll_week_band over toll_days),
+  recomputed for the weeks whose toll_days changed;
+- ``convoy_finals``: each convoy's final row (db.analytics.final_convoys) per scope, recomputed for
+  the convoys with a row at a place written to.
 
 Every writer calls ``refresh`` in its own transaction with the places and organisations it touched
 (an import, a review or edit, a place merge, a retraction), so the rollups are never out of step
@@ -22,20 +26,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Date, bindparam, delete, func, insert, select, text
 
-from db import analytics
+from db import analytics, rules
 from db.auth import Actor, require
+from db.finals import refresh_convoys
 from db.migrate import upgrade
 from db.models import (
     Fact,
     FactOrganisation,
     Organisation,
     OrganisationCount,
+    Place,
     PlaceCount,
     TollDay,
     TollReport,
+    TollWeek,
 )
 from db.selection import toll_values, typed_toll_rows
 
@@ -64,7 +72,10 @@ def _serialise(conn: Connection) -> None:
 def refresh(conn: Connection, places: Iterable[int] | None, organisations: Iterable[int] | None = ()) -> None:
     """Recompute the rollups of ``places`` and ``organisations`` (None: all of them) inside the
     caller's transaction."""
-    refresh_places(conn, places)
+    span = refresh_places(conn, places)
+    if places is None or span is not None:
+        refresh_toll_weeks(conn, span)
+    refresh_convoys(conn, places)
     refresh_organisations(conn, organisations)
 
 
@@ -97,12 +108,18 @@ def _ids(values: Iterable[int] | None) -> list[int] | None:
 # ---- places: counts and tolls ------------------------------------------------------------------------
 
 
-def refresh_places(conn: Connection, places: Iterable[int] | None) -> None:
+def refresh_places(conn: Connection, places: Iterable[int] | None) -> tuple[dt.date, dt.date] | None:
+    """Recompute toll_days, toll_reports and place_counts of ``places`` (None: all). Returns the
+    first and last day of the toll_days rows removed or written (None when there were none), the
+    weeks whose band may have changed."""
     ids = _ids(places)
     if ids == []:
-        return
+        return None
     _serialise(conn)
+    span = _DaySpan()
     for chunk in _chunks(ids):
+        old = select(func.min(TollDay.day), func.max(TollDay.day))
+        span.add(*conn.execute(old if chunk is None else old.where(TollDay.place_id.in_(chunk))).one())
         for table in (TollDay, TollReport, PlaceCount):
             stmt = delete(table)
             conn.execute(stmt if chunk is None else stmt.where(table.place_id.in_(chunk)))
@@ -120,8 +137,26 @@ def refresh_places(conn: Connection, places: Iterable[int] | None) -> None:
     toll_places = sorted(p for (p,) in conn.execute(with_tolls) if wanted is None or p in wanted)
     for i in range(0, len(toll_places), TOLL_PLACES):
         days, reports = toll_rollup(_toll_facts(conn, toll_places[i : i + TOLL_PLACES]))
+        if not days.empty:
+            span.add(min(days["day"]), max(days["day"]))
         _insert(conn, "toll_days", days)
         _insert(conn, "toll_reports", reports)
+    return span.value()
+
+
+class _DaySpan:
+    """The first and last of the days seen (text on SQLite, dates elsewhere)."""
+
+    def __init__(self) -> None:
+        self.days: list[dt.date] = []
+
+    def add(self, first: object, last: object) -> None:
+        for day in (first, last):
+            if day is not None:
+                self.days.append(_date(day))
+
+    def value(self) -> tuple[dt.date, dt.date] | None:
+        return (min(self.days), max(self.days)) if self.days else None
 
 
 def _toll_facts(conn: Connection, places: list[int] | None) -> pd.DataFrame:
@@ -212,6 +247,77 @@ def _insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     rows = list(zip(*columns, strict=True))
     for i in range(0, len(rows), INSERT_BATCH):
         conn.exec_driver_sql(sql, rows[i : i + INSERT_BATCH])
+
+
+# ---- toll weeks ----------------------------------------------------------------------------------------
+
+WEEKS_AT_ONCE = 26  # weeks of toll_days read together: memory stays bounded on a full rebuild
+
+
+def refresh_toll_weeks(conn: Connection, span: tuple[dt.date, dt.date] | None) -> None:
+    """Recompute toll_weeks for the weeks touching ``span`` (first and last day; None: every week)
+    from toll_days, already refreshed in this transaction."""
+    if span is None:
+        conn.execute(delete(TollWeek))
+        first, last = conn.execute(select(func.min(TollDay.day), func.max(TollDay.day))).one()
+        if first is None:
+            return
+        span = (_date(first), _date(last))
+    weeks = rules.mondays(*span)
+    parents = {
+        int(i): (None if p is None else int(p)) for i, p in conn.execute(select(Place.id, Place.parent_id))
+    }
+    # Without pending toll facts both scopes hold the same days: compute once, store twice.
+    pending = select(PlaceCount.place_id).where(
+        PlaceCount.kind == "civilian_toll", PlaceCount.review_status == "pending"
+    )
+    scopes = list(SCOPES) if conn.execute(pending.limit(1)).first() else ["all"]
+    for i in range(0, len(weeks), WEEKS_AT_ONCE):
+        block = weeks[i : i + WEEKS_AT_ONCE]
+        start, end = block[0], block[-1] + dt.timedelta(days=6)
+        conn.execute(delete(TollWeek).where(TollWeek.week.between(start, end)))
+        rows = []
+        for scope in scopes:
+            for group, per_source in _days_by_group(conn, scope, start, end):
+                kept = rules.source_days_kept(per_source, parents)
+                band = rules.toll_week_band(per_source, kept, parents, block)
+                band = band[band["sources"] > 0]
+                for stored in SCOPES if len(scopes) == 1 else [scope]:
+                    rows.append(band.assign(scope=stored, victim_group=group))
+        if rows:
+            _insert(conn, "toll_weeks", pd.concat(rows, ignore_index=True)[WEEK_COLUMNS])
+
+
+_DAYS_SQL = text(
+    "SELECT victim_group, day, place_id, source, killed_low, killed_high, injured_low, injured_high "
+    "FROM toll_days WHERE scope = :scope AND day BETWEEN :start AND :end"
+).bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date))
+
+
+def _days_by_group(
+    conn: Connection, scope: str, start: dt.date, end: dt.date
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """toll_days rows of one scope between two days, per victim group, as db.tolls.source_days
+    gives them. Read untyped and column by column: a full rebuild reads every row of the table."""
+    rows = conn.execute(_DAYS_SQL, {"scope": scope, "start": start, "end": end}).fetchall()
+    if not rows:
+        return
+    group, day, place, source, *values = (list(c) for c in zip(*rows, strict=True))
+    frame = pd.DataFrame(
+        {"victim_group": group, "day": pd.to_datetime(day), "place_id": place, "source": source}
+    )
+    frame["place_id"] = frame["place_id"].astype("int64")
+    for col, column in zip(analytics.TOLL_VALUES, values, strict=True):
+        frame[col] = np.array(column, dtype="float64")  # NULL -> NaN
+    for name, per_source in frame.groupby("victim_group"):
+        yield str(name), per_source.drop(columns="victim_group").reset_index(drop=True)
+
+
+WEEK_COLUMNS = ["scope", "victim_group", "week", *analytics.TOLL_VALUES, "sources"]
+
+
+def _date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 # ---- organisations --------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from db import analytics
@@ -53,30 +55,57 @@ def week_of(dates: pd.Series) -> pd.Series:
 # ---- convoys --------------------------------------------------------------------------------------
 
 
+def convoy_counts(final: pd.DataFrame) -> pd.DataFrame:
+    """Final convoys counted per week, outcome and file or report: columns week, outcome (None
+    when unknown), import_id, source, convoys, trucks, people_served (sums; a missing count adds 0).
+    The convoy_finals rollup (db.finals) sums to the same counts."""
+    cols = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
+    if final.empty:
+        return pd.DataFrame(columns=cols)
+    frame = final.assign(week=week_of(final["date"]))
+    groups = frame.groupby(["week", "outcome", "import_id", "source"], dropna=False)
+    out = groups[["trucks", "people_served"]].sum().assign(convoys=groups.size()).reset_index()
+    for col in ("trucks", "people_served"):
+        out[col] = out[col].astype("int64")
+    return out[cols]
+
+
 def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
-    """Final convoys per week. Columns: week, one per outcome, convoys, trucks, people_served,
-    attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was attempted), sources
-    (distinct files or reports behind the week)."""
-    out = pd.DataFrame({"week": list(weeks)})
-    if not final.empty:
-        frame = final.assign(week=week_of(final["date"]))
-        # Plain groupby passes: pivot_table and named aggregations cost several times more here.
-        counts = frame.groupby(["week", "outcome"]).size().unstack("outcome")
-        weekly = frame.groupby("week")
-        totals = weekly[["trucks", "people_served"]].sum()
-        totals["convoys"] = weekly.size()
-        totals["sources"] = weekly["source"].nunique()
-        out = out.merge(counts, left_on="week", right_index=True, how="left")
-        out = out.merge(totals, left_on="week", right_index=True, how="left")
-    for col in [*OUTCOMES, "convoys", "trucks", "people_served", "sources"]:
-        out[col] = out[col].fillna(0).astype("int64") if col in out else 0
-    out["attempted"] = out["convoys"] - out[list(NOT_ATTEMPTED)].sum(axis=1)
-    out["delivered_or_partial"] = out[list(DELIVERED)].sum(axis=1)
-    out["delivered_share"] = (
-        out["delivered_or_partial"] / out["attempted"].where(out["attempted"] > 0)
-    ).round(3)
-    return out[["week", "convoys", *OUTCOMES, "trucks", "people_served", "attempted", "delivered_or_partial",
-                "delivered_share", "sources"]]  # fmt: skip
+    """Final convoys per week (columns as weekly_from_counts)."""
+    return weekly_from_counts(convoy_counts(final), weeks)
+
+
+def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
+    """Convoys per week from convoy_counts rows. Columns: week, convoys, one per outcome, trucks,
+    people_served, attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was
+    attempted), sources (distinct files or reports behind the week)."""
+    # Plain Python: a window has a few dozen count rows, and pandas' merges cost more than the sums.
+    totals = {w: dict.fromkeys([*OUTCOMES, "convoys", "trucks", "people_served"], 0) for w in weeks}
+    sources: dict[dt.date, set[object]] = {w: set() for w in weeks}
+    columns = [
+        counts[c].tolist() for c in ("week", "outcome", "source", "convoys", "trucks", "people_served")
+    ]
+    for week, outcome, source, convoys, trucks, people in zip(*columns, strict=True):
+        row = totals.get(week)
+        if row is None:
+            continue
+        if outcome in row and outcome not in ("convoys", "trucks", "people_served"):
+            row[outcome] += int(convoys)
+        row["convoys"] += int(convoys)
+        row["trucks"] += int(trucks)
+        row["people_served"] += int(people)
+        sources[week].add(source)
+    for row in totals.values():
+        row["attempted"] = row["convoys"] - sum(row[o] for o in NOT_ATTEMPTED)
+        row["delivered_or_partial"] = sum(row[o] for o in DELIVERED)
+    out: dict[str, Any] = {"week": list(weeks)}
+    for col in ["convoys", *OUTCOMES, "trucks", "people_served", "attempted", "delivered_or_partial"]:
+        out[col] = np.array([totals[w][col] for w in weeks], dtype="int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = out["delivered_or_partial"] / np.where(out["attempted"] > 0, out["attempted"], np.nan)
+    out["delivered_share"] = np.round(share, 3)
+    out["sources"] = np.array([len(sources[w]) for w in weeks], dtype="int64")
+    return pd.DataFrame(out)
 
 
 def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
@@ -135,15 +164,23 @@ def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: Paren
 
 def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
     """Total people besieged per week: columns week, besieged_low, besieged_high, places."""
-    out = pd.DataFrame({"week": list(weeks)})
-    if not by_week.empty:
-        totals = by_week.groupby("week").agg(
-            besieged_low=("pop_low", "sum"), besieged_high=("pop_high", "sum"), places=("place_id", "count")
-        )
-        out = out.merge(totals, left_on="week", right_index=True, how="left")
-    for col in ("besieged_low", "besieged_high", "places"):
-        out[col] = out[col].fillna(0).astype("int64") if col in out else 0
-    return out
+    totals = {w: [0.0, 0.0, 0] for w in weeks}  # plain sums: a few hundred rows at most
+    columns = (
+        [by_week[c].tolist() for c in ("week", "pop_low", "pop_high")] if not by_week.empty else [[], [], []]
+    )
+    for week, low, high in zip(*columns, strict=True):
+        row = totals.get(week)
+        if row is None:
+            continue
+        row[0] += 0 if low is None or low != low else low  # NaN != NaN: a missing end adds nothing
+        row[1] += 0 if high is None or high != high else high
+        row[2] += 1
+    return pd.DataFrame({
+        "week": list(weeks),
+        "besieged_low": pd.array([int(totals[w][0]) for w in weeks], dtype="int64"),
+        "besieged_high": pd.array([int(totals[w][1]) for w in weeks], dtype="int64"),
+        "places": pd.array([totals[w][2] for w in weeks], dtype="int64"),
+    })  # fmt: skip
 
 
 def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
@@ -271,6 +308,29 @@ def cumulative_band(weekly: pd.DataFrame) -> pd.DataFrame:
     for col in TOLL_VALUES:
         out[f"{col}_total"] = out[col].cumsum()
     return out
+
+
+def with_weeks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``day`` as dates and its ISO ``week`` (Monday), computed once per distinct day."""
+    days = frame["day"]
+    dates = {d: pd.Timestamp(d).date() for d in days.unique()}
+    mondays = {d: day - dt.timedelta(days=day.weekday()) for d, day in dates.items()}
+    return frame.assign(day=days.map(dates), week=days.map(mondays))
+
+
+def source_days_kept(per_source: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
+    """Each source's days (analytics.source_days rows) with dates and weeks, a place left out where
+    the same source gave a figure for a place containing it that day."""
+    return drop_contained_rows(with_weeks(per_source), ["day", "source"], parents)
+
+
+def toll_week_band(
+    per_source: pd.DataFrame, kept: pd.DataFrame, parents: ParentMap, weeks: Sequence[dt.date]
+) -> pd.DataFrame:
+    """weekly_band of each source's days: ``per_source`` as analytics.source_days gives them,
+    ``kept`` the same through source_days_kept. A week depends on its own days only, which is what
+    lets db.rollups keep it per week."""
+    return weekly_band(with_weeks(analytics.band_days(per_source, parents)), kept, weeks)
 
 
 def compare_sources(daily: pd.DataFrame, reports: pd.Series, start: dt.date, end: dt.date) -> pd.DataFrame:

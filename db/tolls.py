@@ -10,15 +10,14 @@ Two paths give the same figures (tests/db/test_rollups.py checks it):
 
 from __future__ import annotations
 
-import datetime as dt
-
+import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, literal, select
 
 from db import analytics, rules
-from db.models import Fact, Place, TollDay, TollReport
+from db.models import Fact, Place, TollDay, TollReport, TollWeek
 from db.queries import place_parents
-from db.reading import read_frame
+from db.reading import read_frame, read_rows
 from db.rollups import scope_of
 from db.selection import Selection, org_columns, subtree, toll_values, typed_toll_rows, where
 
@@ -126,32 +125,45 @@ def report_summary(counts: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def _daily(per_source: pd.DataFrame, parents: dict[int, int | None]) -> pd.DataFrame:
-    """Each source's days with dates (not Timestamps), a place left out where the same source gave
-    a figure for a place containing it that day (db.rules.daily_by_source)."""
-    return analytics.drop_contained_rows(_with_weeks(per_source), ["day", "source"], parents)
-
-
-def _with_weeks(frame: pd.DataFrame) -> pd.DataFrame:
-    """``day`` as dates and its ISO ``week`` (Monday), computed once per distinct day."""
-    days = frame["day"]
-    dates = {d: pd.Timestamp(d).date() for d in days.unique()}
-    mondays = {d: day - dt.timedelta(days=day.weekday()) for d, day in dates.items()}
-    return frame.assign(day=days.map(dates), week=days.map(mondays))
-
-
 def _band(
     sel: Selection, per_source: pd.DataFrame, daily: pd.DataFrame, parents: dict[int, int | None]
 ) -> pd.DataFrame:
-    band = _with_weeks(analytics.band_days(per_source, parents))
-    return rules.cumulative_band(rules.weekly_band(band, daily, sel.weeks()))
+    return rules.cumulative_band(rules.toll_week_band(per_source, daily, parents, sel.weeks()))
 
 
 def toll_band(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
-    """The ``band`` frame of toll_trends alone (the Overview and its alerts need no more)."""
+    """The ``band`` frame of toll_trends alone (the Overview and its alerts need no more). Whole
+    weeks without a place or organisation filter read the ``toll_weeks`` rollup."""
+    if (
+        _uses_rollups(sel, base)
+        and sel.place_id is None
+        and sel.start.weekday() == 0
+        and sel.end.weekday() == 6
+    ):
+        return _band_from_weeks(sel, url)
     parents = place_parents(url)
     per_source = source_days(sel, url, base=base)
-    return _band(sel, per_source, _daily(per_source, parents), parents)
+    return _band(sel, per_source, rules.source_days_kept(per_source, parents), parents)
+
+
+def _band_from_weeks(sel: Selection, url: str | None) -> pd.DataFrame:
+    """toll_band from the toll_weeks rollup: the same columns, built from a dozen rows without pandas
+    merges (their fixed cost is most of this read)."""
+    cols = [*VALUES, "sources"]
+    stmt = select(TollWeek.week, *(getattr(TollWeek, c) for c in cols)).where(
+        TollWeek.scope == scope_of(sel.include_pending),
+        TollWeek.victim_group == "civilians",
+        TollWeek.week.between(sel.start, sel.end),
+    )
+    stored = {week: values for week, *values in read_rows(stmt, url)}
+    weeks = sel.weeks()
+    found = [stored.get(week, [0] * len(cols)) for week in weeks]
+    out: dict[str, object] = {"week": weeks}
+    for i, col in enumerate(cols):
+        out[col] = np.array([values[i] for values in found], dtype="int64")
+    for col in VALUES:  # rules.cumulative_band's running totals
+        out[f"{col}_total"] = np.cumsum(out[col])  # type: ignore[call-overload]
+    return pd.DataFrame(out)
 
 
 def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -> dict[str, pd.DataFrame]:
@@ -166,7 +178,7 @@ def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -
     """
     parents = place_parents(url)
     per_source = source_days(sel, url, base=base)
-    daily = _daily(per_source, parents)
+    daily = rules.source_days_kept(per_source, parents)
     reports = report_counts(sel, url, base=base).groupby("source")["reports"].sum()
     return {
         "band": _band(sel, per_source, daily, parents),

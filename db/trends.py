@@ -12,16 +12,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
 from db import analytics, rules
+from db.convoys import convoy_facts, top_destinations, weekly_convoys
 from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
 from db.queries import place_parents
-from db.reading import read_frame
+from db.reading import read_frame, read_rows
 from db.selection import Selection, org_columns, sel_statuses, source_key, subtree, where
 from db.tolls import toll_band, toll_rows, toll_trends
 
-__all__ = ["Selection", "toll_rows", "toll_trends"]  # re-exported: pages and tests import them from here
+# Re-exported: pages and tests import them from here.
+__all__ = ["Selection", "convoy_facts", "toll_rows", "toll_trends", "top_destinations", "weekly_convoys"]
 
 KINDS = ("convoy", "besieged_population", "civilian_toll")
 SILENT_WEEKS = 4  # "no report for four weeks" ...
@@ -34,60 +36,7 @@ def selected_places(place_id: int, url: str | None = None) -> set[int]:
     return set(read_frame(select(tree.c.id), url)["id"].astype(int))
 
 
-# ---- convoys -----------------------------------------------------------------------------------------
-
-
-def convoy_facts(sel: Selection, url: str | None = None) -> pd.DataFrame:
-    """One row per convoy whose *final* row falls in the window, with the provenance of that row.
-
-    Columns: id, convoy_key, event_ref, date, place_id, place, outcome, trucks, people_served,
-    operators, import_id, source (file name or report title), source_row, method, evidence,
-    span_start, span_end, review_status. Newest first.
-    """
-    first_op, n_ops = org_columns("operator")
-    base = (
-        select(
-            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
-            func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
-            func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"),
-            first_op.label("first_operator"), n_ops.label("n_operators"), Fact.import_id,
-            func.coalesce(Document.title, Import.file_name).label("source"), Fact.source_row, Fact.method,
-            Fact.evidence, Fact.span_start, Fact.span_end, Fact.review_status,
-        )
-        .join(Place, Place.id == Fact.place_id)
-        .join(Import, Import.id == Fact.import_id)
-        .outerjoin(Document, Document.import_id == Fact.import_id)
-        .where(*where("convoy", sel))
-    )  # fmt: skip
-    in_window = Fact.date.between(sel.start, sel.end)
-    refs = select(Fact.event_ref).where(*where("convoy", sel), in_window, Fact.event_ref.is_not(None))
-    stmt = base.where(in_window).union_all(
-        base.where(Fact.event_ref.in_(refs), or_(Fact.date < sel.start, Fact.date > sel.end))
-    )
-    rows = read_frame(stmt, url, ("date",))
-    final = analytics.final_convoys(rows)
-    if final.empty:
-        return final.assign(operators=pd.Series(dtype="object"))
-    final = final[(final["date"] >= sel.start) & (final["date"] <= sel.end)]
-    more = final["n_operators"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
-    final = final.assign(operators=final["first_operator"].fillna("") + more)
-    final = final.drop(columns=["first_operator", "n_operators"])
-    return final.sort_values(["date", "id"], ascending=False).reset_index(drop=True)
-
-
-def weekly_convoys(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Convoys per week by final outcome, trucks, people served, attempted and delivered share
-    (columns as db.rules.weekly_convoys). ``rows``: convoy_facts already fetched."""
-    final = convoy_facts(sel, url) if rows is None else rows
-    return rules.weekly_convoys(final, sel.weeks())
-
-
-def top_destinations(
-    sel: Selection, limit: int = 10, url: str | None = None, rows: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The places most convoys went to in the window (columns as db.rules.top_destinations)."""
-    final = convoy_facts(sel, url) if rows is None else rows
-    return rules.top_destinations(final, limit)
+# ---- provenance ------------------------------------------------------------------------------------
 
 
 def fact_provenance(fact_id: int, url: str | None = None) -> dict[str, object]:
@@ -181,18 +130,31 @@ def weekly_overview(
     url: str | None = None,
     convoys: pd.DataFrame | None = None,
     obs: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
     review filters applied. Same columns (toll_sources included), plus attempted,
     delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``:
-    convoy_facts and besieged_observations already fetched for ``sel``."""
+    convoy_facts and besieged_observations already fetched for ``sel``; ``counts``: db.convoys.convoy_counts
+    (the rollup's, where the filters allow), used instead of ``convoys``."""
     weeks = sel.weeks()
-    weekly = weekly_convoys(sel, url, rows=convoys).drop(columns=["sources"])
+    if counts is not None:
+        weekly = rules.weekly_from_counts(counts, weeks)
+    else:
+        weekly = weekly_convoys(sel, url, rows=convoys)
+    weekly = weekly.drop(columns=["sources"])
     obs = besieged_observations(sel, url) if obs is None else obs
     besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
-    band = toll_band(sel, url)[["week", *rules.TOLL_VALUES, "sources"]]
-    out = weekly.merge(besieged.rename(columns={"places": "besieged_places"}), on="week")
-    return out.merge(band.rename(columns={"sources": "toll_sources"}), on="week")
+    band = toll_band(sel, url)
+    # All three frames hold the window's weeks in order: columns are placed side by side (a merge
+    # on the week costs more than the rest of the Overview's arithmetic).
+    assert weekly["week"].tolist() == besieged["week"].tolist() == band["week"].tolist() == weeks
+    out = weekly.copy()
+    for col, name in [("besieged_low",) * 2, ("besieged_high",) * 2, ("places", "besieged_places")]:
+        out[name] = besieged[col].to_numpy()
+    for col, name in [*((v, v) for v in rules.TOLL_VALUES), ("sources", "toll_sources")]:
+        out[name] = band[col].to_numpy()
+    return out
 
 
 # ---- alerts ----------------------------------------------------------------------------------------------
@@ -264,16 +226,13 @@ def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> p
         .join(Place, Place.id == Fact.place_id)
         .where(*where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
     )  # fmt: skip
-    rows = read_frame(stmt, url, ("date",))
-    if rows.empty:
-        return pd.DataFrame(columns=["convoy_key", "date", "place", "outcome", "trucks"])
-    rows["convoy_key"] = rows["event_ref"].where(rows["event_ref"].notna(), "fact:" + rows["id"].astype(str))
-    latest = rows.sort_values(["date", "id"]).groupby("convoy_key").tail(1)
-    return (
-        latest[["convoy_key", "date", "place", "outcome", "trucks"]]
-        .sort_values(["date", "place"])
-        .reset_index(drop=True)
-    )
+    latest: dict[str, tuple] = {}
+    for fact_id, ref, day, place, outcome, trucks in sorted(read_rows(stmt, url), key=lambda r: (r[2], r[0])):
+        key = ref if ref is not None else f"fact:{fact_id}"
+        latest[key] = (key, day, place, outcome, trucks)  # sorted by date and id: the last one stays
+    cols = ["convoy_key", "date", "place", "outcome", "trucks"]
+    out = pd.DataFrame(sorted(latest.values(), key=lambda r: (r[1], r[2])), columns=cols)
+    return out.astype({"trucks": "float64"})
 
 
 def alerts(

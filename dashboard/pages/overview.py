@@ -122,7 +122,7 @@ def show_alerts(alerts: pd.DataFrame) -> None:
 show_alerts(data.alerts(week, sel))
 
 st.subheader(f"{len(trend)} week(s) to {week_label(week)}{suffix}")
-convoy_note = data.sources_note(data.convoy_facts(sel), "convoy", by_source=False)
+convoy_note = data.convoy_note(sel)
 obs = data.besieged_observations(sel)
 besieged_note = data.sources_note(obs[obs["date"] <= sel.end], "observation")
 toll_note = data.toll_note(sel)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from commands.ingest import DEMO_DIR, DEMO_FILES
-from db import analytics, queries, rollups, tolls, trends
+from db import analytics, convoys, queries, rollups, rules, tolls, trends
 from db.curation import merge_place
 from db.engine import write_engine
 from db.models import Fact
@@ -50,6 +50,10 @@ def _stored(url: str) -> dict[str, list[tuple[Any, ...]]]:
                                    "import_id, reports FROM toll_reports ORDER BY 1, 2, 3, 4, 5, 6, 7"),
         "place_counts": _read(url, "SELECT place_id, kind, review_status, facts FROM place_counts ORDER BY 1, 2, 3"),
         "organisation_counts": _read(url, "SELECT organisation_id, role, facts FROM organisation_counts ORDER BY 1, 2"),
+        "toll_weeks": _read(url, "SELECT scope, victim_group, week, killed_low, killed_high, injured_low, "
+                                 "injured_high, sources FROM toll_weeks ORDER BY 1, 2, 3"),
+        "convoy_finals": _read(url, "SELECT scope, convoy_key, fact_id, date, week, place_id, outcome, import_id, "
+                                    "trucks, people_served FROM convoy_finals ORDER BY 1, 2"),
     }  # fmt: skip
 
 
@@ -58,6 +62,8 @@ def _expected(url: str) -> dict[str, list[tuple[Any, ...]]]:
     (db.analytics.source_days) over the rows the base-path query returns."""
     days: list[tuple[Any, ...]] = []
     reports: list[tuple[Any, ...]] = []
+    weeks: list[tuple[Any, ...]] = []
+    parents = queries.place_parents(url)
     groups = [
         g for (g,) in _read(url, "SELECT DISTINCT victim_group FROM facts WHERE victim_group IS NOT NULL")
     ]
@@ -70,12 +76,27 @@ def _expected(url: str) -> dict[str, list[tuple[Any, ...]]]:
                                (r.killed_low, r.killed_high, r.injured_low, r.injured_high))))  # fmt: skip
             if rows.empty:
                 continue
+            per_source = analytics.source_days(rows)
+            kept = rules.source_days_kept(per_source, parents)
+            band = rules.toll_week_band(per_source, kept, parents, sorted(set(kept["week"])))
+            for b in band[band["sources"] > 0].itertuples():
+                weeks.append((scope, group, b.week.isoformat(), b.killed_low, b.killed_high, b.injured_low,
+                              b.injured_high, b.sources))  # fmt: skip
             counted = rows.groupby(["period_end", "period_start", "place_id", "source", "import_id"]).size()
             for (end, start, place, source, imp), n in counted.items():
                 reports.append(
                     (scope, group, end.isoformat(), start.isoformat(), int(place), source, int(imp), int(n))
                 )
     live = "NOT f.retracted" if url.startswith("postgresql") else "f.retracted = 0"
+    finals: list[tuple[Any, ...]] = []
+    for scope, pending in (("all", True), ("confirmed", False)):
+        for r in convoys.convoy_facts(
+            Selection(*EVERYTHING, include_pending=pending), url, base=True
+        ).itertuples():
+            monday = r.date - dt.timedelta(days=r.date.weekday())
+            finals.append((scope, r.convoy_key, int(r.id), r.date.isoformat(), monday.isoformat(), int(r.place_id),
+                           None if pd.isna(r.outcome) else r.outcome, int(r.import_id), _count(r.trucks),
+                           _count(r.people_served)))  # fmt: skip
     return {
         "toll_days": sorted(days, key=lambda r: r[:5]),
         "toll_reports": sorted(reports, key=lambda r: r[:7]),
@@ -83,14 +104,20 @@ def _expected(url: str) -> dict[str, list[tuple[Any, ...]]]:
                                    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
         "organisation_counts": _read(url, "SELECT fo.organisation_id, fo.role, count(*) FROM fact_organisations fo "
                                           f"JOIN facts f ON f.id = fo.fact_id WHERE {live} GROUP BY 1, 2 ORDER BY 1, 2"),
+        "toll_weeks": sorted(weeks, key=lambda r: r[:3]),
+        "convoy_finals": sorted(finals, key=lambda r: r[:2]),
     }  # fmt: skip
+
+
+def _count(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
 
 
 def _assert_in_step(url: str, step: str) -> None:
     stored, expected = _stored(url), _expected(url)
     for table in stored:
         assert stored[table] == expected[table], f"{table} differs from the facts after: {step}"
-    assert stored["toll_days"] and stored["place_counts"], "nothing to compare"
+    assert stored["toll_days"] and stored["place_counts"] and stored["toll_weeks"], "nothing to compare"
 
 
 def _assert_pages_equal(url: str, step: str) -> None:
@@ -109,6 +136,18 @@ def _assert_pages_equal(url: str, step: str) -> None:
                 fast[name].reset_index(drop=True), slow[name].reset_index(drop=True), check_dtype=False,
                 obj=f"{name} for {sel} after {step}",
             )  # fmt: skip
+        pd.testing.assert_frame_equal(tolls.toll_band(sel, url), tolls.toll_band(sel, url, base=True),
+                                      check_dtype=False, obj=f"band for {sel} after {step}")  # fmt: skip
+        pd.testing.assert_frame_equal(
+            convoys.convoy_facts(sel, url), convoys.convoy_facts(sel, url, base=True), check_dtype=False,
+            obj=f"convoys for {sel} after {step}",
+        )  # fmt: skip
+        fast_counts, slow_counts = convoys.convoy_counts(sel, url), convoys.convoy_counts(sel, url, base=True)
+        pd.testing.assert_frame_equal(
+            rules.weekly_from_counts(fast_counts, sel.weeks()), rules.weekly_from_counts(slow_counts, sel.weeks()),
+            obj=f"weekly convoys for {sel} after {step}",
+        )  # fmt: skip
+        assert convoys.convoy_summary(fast_counts) == convoys.convoy_summary(slow_counts)
         summary = tolls.report_summary(tolls.report_counts(sel, url))
         assert summary == tolls.report_summary(tolls.report_counts(sel, url, base=True))
         for metric in ("killed", "injured"):

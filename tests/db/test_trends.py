@@ -30,7 +30,8 @@ W = D(2018, 3, 12)  # the alert week, Monday 12 - Sunday 18 March 2018
 
 def _final(rows: list[tuple]) -> pd.DataFrame:
     cols = ["convoy_key", "date", "place_id", "place", "outcome", "trucks", "people_served", "source"]
-    return pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.assign(import_id=frame["source"].map({"f.csv": 1, "g.csv": 2}))
 
 
 def test_weekly_convoys_attempted_and_delivered_share() -> None:
