@@ -228,6 +228,53 @@ def drop_contained_rows(frame: pd.DataFrame, by: Sequence[str], parents: ParentM
     return frame[keep.to_numpy()]
 
 
+def place_band_sums(
+    rows: Iterable[tuple[object, int, str, float | None, float | None]], parents: ParentMap
+) -> tuple[dict[int, tuple[float, float, int]], int]:
+    """The Map's toll figure per place from each source's days, in plain Python: per day and place the
+    lowest low and highest high across sources (band_days), a place left out on a day a place
+    containing it has a row, then summed over the days. ``rows``: (day, place_id, source, low,
+    high) of one metric, NULL/NaN for a missing end. Returns {place_id: (low, high, sources)} for
+    the places with a figure (a missing sum counts 0; sources: who gave a figure for the place),
+    and the number of those sources in all."""
+    band: dict[tuple[object, int], list[float | None]] = {}
+    present: dict[object, set[int]] = {}
+    given: dict[int, set[str]] = {}
+    for day, place, source, low, high in rows:
+        low = None if low is None or low != low else low  # NaN != NaN
+        high = None if high is None or high != high else high
+        if low is not None or high is not None:
+            given.setdefault(place, set()).add(source)
+        found = band.get((day, place))
+        if found is None:
+            band[(day, place)] = [low, high]
+            present.setdefault(day, set()).add(place)
+            continue
+        if low is not None and (found[0] is None or low < found[0]):
+            found[0] = low
+        if high is not None and (found[1] is None or high > found[1]):
+            found[1] = high
+    above: dict[int, list[int]] = {}
+    sums: dict[int, list[float | None]] = {}
+    for (day, place), (low, high) in band.items():
+        chain = above.get(place)
+        if chain is None:
+            chain = above[place] = ancestors(place, parents)
+        if chain and not present[day].isdisjoint(chain):
+            continue
+        total = sums.setdefault(place, [None, None])
+        if low is not None:
+            total[0] = low if total[0] is None else total[0] + low
+        if high is not None:
+            total[1] = high if total[1] is None else total[1] + high
+    figures = {
+        place: (low or 0.0, high or 0.0, len(given.get(place, ())))
+        for place, (low, high) in sums.items()
+        if low is not None or high is not None
+    }
+    return figures, len({s for place in figures for s in given.get(place, ())})
+
+
 def band_days(per_source: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
     """daily_tolls from each source's days (source_days rows): per day and place
     the lowest and highest source, a place left out on a day a place containing it has a figure.

@@ -140,9 +140,8 @@ def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: Paren
     cols = ["week", "place_id", "as_of", "pop_low", "pop_high", "sources"]
     if obs.empty or not weeks:
         return pd.DataFrame(columns=cols)
-    ordered = obs.sort_values("date", kind="stable")  # same-date rows keep their order ("first" status)
-    columns = [ordered[c].tolist() for c in ("place_id", "date", "status", "pop_low", "pop_high")]
-    rows = list(zip(*columns, strict=True))
+    columns = [obs[c].tolist() for c in ("place_id", "date", "status", "pop_low", "pop_high")]
+    rows = sorted(zip(*columns, strict=True), key=lambda r: r[1])  # stable: same-date rows keep their order
     state: dict[int, dict[str, object]] = {}
     out: list[list[object]] = []
     i = 0
@@ -157,9 +156,15 @@ def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: Paren
             r = standing[p]
             out.append([week, p, r["as_of"], *(0 if pd.isna(r[c]) else int(r[c]) for c in ("pop_low", "pop_high")),  # type: ignore[call-overload, arg-type]
                         r["sources"]])  # fmt: skip
-    return pd.DataFrame(out, columns=cols).astype(
-        {"pop_low": "int64", "pop_high": "int64", "sources": "int64"}
-    )
+    if not out:
+        return pd.DataFrame(columns=cols).astype(
+            {"pop_low": "int64", "pop_high": "int64", "sources": "int64"}
+        )
+    values = list(zip(*out, strict=True))
+    frame: dict[str, Any] = {c: list(v) for c, v in zip(cols, values, strict=True)}
+    for c in ("place_id", "pop_low", "pop_high", "sources"):
+        frame[c] = np.array(frame[c], dtype="int64")
+    return pd.DataFrame(frame)
 
 
 def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
@@ -185,33 +190,36 @@ def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataF
 
 def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
     """The current table at ``day``: place, pop_low, pop_high, as_of, status, sources (names),
-    besieging_party, place_id; contained places and lifted sieges left out; largest first.
-    Plain Python over the observations (a few hundred): pandas' per-group calls cost ~15 ms."""
+    besieging_party, place_id; contained places and lifted sieges left out (analytics.besieged_at);
+    largest first. Plain Python over the observations (a few hundred): pandas' per-group calls and
+    per-frame steps cost several times the arithmetic."""
     cols = ["place", "pop_low", "pop_high", "as_of", "status", "sources", "besieging_party", "place_id"]
-    current = analytics.besieged_at(obs, day, parents)
-    if current.empty:
-        return pd.DataFrame(columns=cols)
-    as_of = dict(zip(current["place_id"].tolist(), current["as_of"].tolist(), strict=True))
+    current = analytics.latest_observations(obs, day)
+    standing = {p: row for p, row in current.items() if not row["lifted"]}
+    keep = analytics.drop_contained(standing, parents)
     detail: dict[int, tuple[str, set[str], set[str]]] = {}
-    columns = [obs[c].tolist() for c in ("place_id", "date", "place", "source", "besieging_party")]
+    columns = (
+        [obs[c].tolist() for c in ("place_id", "date", "place", "source", "besieging_party")] if keep else []
+    )
     for place_id, date, place, source, party in zip(*columns, strict=True):
-        if as_of.get(place_id) != date:
+        if place_id not in keep or standing[place_id]["as_of"] != date:
             continue
         _, sources, parties = detail.setdefault(place_id, (place, set(), set()))
         if not pd.isna(source):
             sources.add(source)
         if not pd.isna(party):
             parties.add(party)
-    ids = current["place_id"].tolist()
-    out = current.drop(columns="sources").assign(
-        place=[detail[p][0] for p in ids],
-        sources=[", ".join(sorted(detail[p][1])) for p in ids],
-        besieging_party=[", ".join(sorted(detail[p][2])) for p in ids],
-    )
-    for col in ("pop_low", "pop_high"):
-        out[col] = out[col].fillna(0).astype("int64")
-    out = out.sort_values(["pop_high", "place"], ascending=[False, True])
-    return out[cols].reset_index(drop=True)
+    rows = []
+    for place_id, row in standing.items():
+        if place_id not in keep:
+            continue
+        place, sources, parties = detail[place_id]
+        low, high = (0 if pd.isna(row[c]) else int(row[c]) for c in ("pop_low", "pop_high"))  # type: ignore[call-overload, arg-type]
+        rows.append((place, low, high, row["as_of"], row["status"], ", ".join(sorted(sources)),
+                     ", ".join(sorted(parties)), place_id))  # fmt: skip
+    rows.sort(key=lambda r: (-r[2], r[0]))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.astype({"pop_low": "int64", "pop_high": "int64", "place_id": "int64"}) if rows else out
 
 
 def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.DataFrame:

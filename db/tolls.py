@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import String, case, func, literal, select, type_coerce
 
 from db import analytics, rules
 from db.models import Fact, Place, TollDay, TollReport, TollWeek
@@ -193,6 +193,8 @@ def place_figures(
     """The Map's toll figures per place (columns place_id, low, high, sources: per day the lowest
     and highest source, places inside others left out, summed over the window) and the number of
     sources in all. ``base``: from the facts instead of the rollups."""
+    if _uses_rollups(sel, base):
+        return _place_figures_from_days(sel, metric, url)
     per_source = source_days(sel, url, base=base)
     daily = analytics.band_days(per_source, place_parents(url))
     if daily.empty:
@@ -206,3 +208,23 @@ def place_figures(
     out["sources"] = out["sources"].fillna(0).astype("int64")
     kept = given[given["place_id"].isin(out.index)]
     return out.reset_index(), int(kept["source"].nunique())
+
+
+def _place_figures_from_days(sel: Selection, metric: str, url: str | None) -> tuple[pd.DataFrame, int]:
+    """place_figures from toll_days, the same rule in plain Python: the window's few thousand rows
+    cost more as DataFrames and group-bys than the arithmetic (tests compare it with the base path)."""
+    low, high = getattr(TollDay, f"{metric}_low"), getattr(TollDay, f"{metric}_high")
+    # The day as stored (text on SQLite): it is only compared, and parsing it costs more than the rest.
+    stmt = select(type_coerce(TollDay.day, String), TollDay.place_id, TollDay.source, low, high).where(
+        TollDay.scope == scope_of(sel.include_pending),
+        TollDay.victim_group == "civilians",
+        TollDay.day.between(sel.start, sel.end),
+    )
+    if sel.place_id is not None:
+        stmt = stmt.where(TollDay.place_id.in_(select(subtree(sel.place_id).c.id)))
+    figures, total = analytics.place_band_sums(read_rows(stmt, url), place_parents(url))
+    frame = pd.DataFrame(
+        [(place, round(lo), round(hi), n) for place, (lo, hi, n) in sorted(figures.items())],
+        columns=["place_id", "low", "high", "sources"],
+    )
+    return frame.astype("int64"), total
