@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import account_data, data
 from dashboard.session import require_actor
 from db.auth import AUDIT_ACTIONS, ROLES, AuthError, PermissionDenied
 
@@ -44,7 +44,7 @@ def show_log() -> None:
                              format="YYYY-MM-DD")  # fmt: skip
     chosen = tuple(dates) if isinstance(dates, tuple | list) else (dates,)
     start, end = (chosen[0], chosen[-1]) if chosen else (None, None)
-    events = data.audit_events(user, action, start, end)
+    events = account_data.audit_events(user, action, start, end)
     where = ", ".join(x for x in (f"by {user}" if user else "", action or "") if x) or "every user and action"
     st.caption(f"{len(events):,} line(s), newest first: {where}, {start} to {end}. The log is append-only.")
     shown = events.assign(details=events["details"].map(lambda d: "" if d is None else str(d)))
@@ -55,7 +55,7 @@ def show_log() -> None:
 
 def show_users() -> None:
     st.subheader("Accounts")
-    accounts = data.users()
+    accounts = account_data.users()
     if accounts.empty:
         st.caption(
             "No accounts: the app runs in single-user mode. The first account you add should be an admin."
@@ -71,7 +71,7 @@ def show_users() -> None:
         )
         role = cols[2].selectbox("Role", ROLES, key="audit_new_role")
         if st.form_submit_button("Add account"):
-            _run(f"Add '{name}'", data.add_user, name, password, role)
+            _run(f"Add '{name}'", account_data.add_user, name, password, role)
             st.rerun()
     names = list(accounts["name"]) if not accounts.empty else []
     if not names:
@@ -81,12 +81,12 @@ def show_users() -> None:
         who = st.selectbox("Account", names, key="audit_role_name")
         new_role = st.selectbox("New role", ROLES, key="audit_role_role")
         if st.form_submit_button("Change role"):
-            _run(f"Role of '{who}'", data.set_role, who, new_role)
+            _run(f"Role of '{who}'", account_data.set_role, who, new_role)
             st.rerun()
     with right.form("audit_disable"):
         gone = st.selectbox("Account", names, key="audit_disable_name")
         if st.form_submit_button("Disable (can no longer log in)"):
-            _run(f"Disable '{gone}'", data.disable_user, gone)
+            _run(f"Disable '{gone}'", account_data.disable_user, gone)
             st.rerun()
 
 
