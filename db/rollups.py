@@ -73,7 +73,9 @@ def refresh(conn: Connection, places: Iterable[int] | None, organisations: Itera
     """Recompute the rollups of ``places`` and ``organisations`` (None: all of them) inside the
     caller's transaction."""
     span = refresh_places(conn, places)
-    if places is None or span is not None:
+    if places is None:  # everything: weeks outside today's days go too
+        refresh_toll_weeks(conn, None)
+    elif span is not None:
         refresh_toll_weeks(conn, span)
     refresh_convoys(conn, places)
     refresh_organisations(conn, organisations)
