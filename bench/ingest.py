@@ -221,6 +221,6 @@ def run(quick: bool) -> list[Measure]:
             out.append(
                 Measure(f"ACLED import, {rows:,} rows (PostgreSQL)", pg["seconds"], "s", "SQLite import above",
                         ours["seconds"], None, pg["together_mb"],
-                        "same file, same code, Core executemany")
+                        "same file, same code; rows streamed with COPY")
             )  # fmt: skip
     return out

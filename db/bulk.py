@@ -3,7 +3,8 @@
 db.writer owns the transaction; :class:`FactWriter` turns batches of records into rows inside it.
 On SQLite it writes through the driver's ``executemany`` with prepared statements and ids it
 assigns itself (the write lock is held since ``BEGIN IMMEDIATE``, so ``max(id) + 1`` is ours); on
-PostgreSQL it uses SQLAlchemy Core ``executemany`` with ``RETURNING``. Places and organisations
+PostgreSQL it streams rows with ``COPY ... FROM STDIN`` (psycopg), with ids drawn from the facts'
+sequence beforehand, so writers side by side never collide. Places and organisations
 are resolved once per distinct reference, fingerprints are checked against the store once per
 chunk, and dates are formatted once per distinct day.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from db.gazetteer import PlaceIndex
-from db.models import Fact, FactChange, FactOrganisation, ImportIssue
+from db.models import Fact, FactChange, FactOrganisation
 from db.organisations import OrganisationIndex
 from db.rows import (
     COUNTRY_AT,
@@ -41,6 +42,9 @@ if tuple(FACT_COLUMNS) != ROW_COLUMNS:  # a migration changed the facts table: d
 _DATE_COLUMNS = {"date", "period_start", "period_end", "siege_since"}
 _ISSUE_SQL = 'INSERT INTO import_issues (import_id, "row", "column", severity, reason, value) VALUES (?, ?, ?, ?, ?, ?)'
 _LINK_SQL = "INSERT INTO fact_organisations (fact_id, organisation_id, role) VALUES (?, ?, ?)"
+_ISSUE_COLUMNS = ("import_id", "row", "column", "severity", "reason", "value")
+# PostgreSQL: n ids reserved from the facts' sequence in one round trip.
+_PG_IDS = "SELECT nextval(pg_get_serial_sequence('facts', 'id')) FROM generate_series(1, %s)"
 _FACT_SQL = (
     f"INSERT INTO facts (id, {', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 1))})"
 )
@@ -82,8 +86,8 @@ class FactWriter:
         self.org_index = OrganisationIndex.load(self.conn)
         self.now = utcnow()
         self.rows = RowMaker(self.user, self.now, self.sqlite)
+        self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         if self.sqlite:
-            self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             # The fingerprint index takes random inserts: a bigger page cache (default 2 MiB) halves
             # a million-row import. Per connection, so it stays with the write engine's connection.
             self._cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
@@ -182,19 +186,26 @@ class FactWriter:
             if links:
                 self._cursor.executemany(_LINK_SQL, links)
         else:
-            rows = [dict(zip(FACT_COLUMNS, row, strict=True)) for row, _, _, _ in new]
-            ids = dict(
-                (fp, fid)
-                for fid, fp in self.conn.execute(insert(Fact).returning(Fact.id, Fact.fingerprint), rows)
+            ids = [fid for (fid,) in self._cursor.execute(_PG_IDS, (len(new),))]
+            self._copy(
+                "facts",
+                ["id", *FACT_COLUMNS],
+                [(fid, *row) for fid, (row, _, _, _) in zip(ids, new, strict=True)],
             )
-            for row, organisations, sources, country in new:
-                links += self.links(ids[row[2]], organisations, sources, country)
-            if links:
-                self.conn.execute(
-                    insert(FactOrganisation),
-                    [{"fact_id": f, "organisation_id": o, "role": r} for f, o, r in links],
-                )
+            for fid, (_, organisations, sources, country) in zip(ids, new, strict=True):
+                links += self.links(fid, organisations, sources, country)
+            self._copy("fact_organisations", ["fact_id", "organisation_id", "role"], links)
         self.counts.added += len(new)
+
+    def _copy(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: stream ``rows`` into ``table`` with COPY (an order of magnitude faster than
+        executemany for the hundreds of thousands of rows a big import writes)."""
+        if not rows:
+            return
+        names = ", ".join(f'"{c}"' for c in columns)
+        with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _update(
         self, fact_id: int, row: list[Any], organisations: list[str], sources: list[str], country: str | None
@@ -233,11 +244,7 @@ class FactWriter:
         if self.sqlite:
             self._cursor.executemany(_ISSUE_SQL, rows)
             return
-        names = ("import_id", "row", "column", "severity", "reason", "value")
-        for start in range(0, len(rows), CHUNK):
-            self.conn.execute(
-                insert(ImportIssue), [dict(zip(names, r, strict=True)) for r in rows[start : start + CHUNK]]
-            )
+        self._copy("import_issues", list(_ISSUE_COLUMNS), rows)
 
     def write_skipped(self, rows: list[SkippedRow]) -> None:
         """SKIPPED rows handed over compactly by the loader: (row, column, reason, value)."""
@@ -250,12 +257,9 @@ class FactWriter:
                 rows,
             )
             return
-        for start in range(0, len(rows), CHUNK):
-            self.conn.execute(
-                insert(ImportIssue),
-                [{"import_id": self.import_id, "row": r, "column": c, "severity": str(Severity.SKIPPED), "reason": why,
-                  "value": v} for r, c, why, v in rows[start : start + CHUNK]],
-            )  # fmt: skip
+        skipped = str(Severity.SKIPPED)
+        self._copy("import_issues", list(_ISSUE_COLUMNS),
+                   [(self.import_id, r, c, skipped, why, v) for r, c, why, v in rows])  # fmt: skip
 
 
 def _typed(column: str, value: Any) -> Any:

@@ -103,6 +103,8 @@ def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
         _wait_healthy(base, proc, log)
         yield base
     finally:
+        # Shown by pytest only when the test failed: what the server said.
+        print(f"--- streamlit log ({log}) ---\n{log.read_text(errors='replace')[-4000:]}")
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -137,12 +139,8 @@ def _go(page, title: str) -> None:  # type: ignore[no-untyped-def]
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
 
 
-def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> None:  # type: ignore[no-untyped-def]
-    page = browser_page
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
+def _journey(page, server: str, report_import: int) -> None:  # type: ignore[no-untyped-def]
+    """Overview, a week's range, a report's highlights, an upload, the Map and the Data page."""
     page.goto(server)
     page.get_by_role("heading", name="Overview").wait_for()
     killed = page.locator('[data-testid="stMetric"]').filter(has_text="Civilians killed")
@@ -159,7 +157,7 @@ def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> N
     _shot(page, "overview_w10")
 
     # A report opens with its extracted facts highlighted.
-    page.goto(f"{server}/documents?import={journey_store[1]}")
+    page.goto(f"{server}/documents?import={report_import}")
     page.get_by_role("heading", name="Documents").wait_for()
     page.locator("mark").filter(has_text="25 trucks").first.wait_for()
     _shot(page, "documents_report")
@@ -171,9 +169,10 @@ def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> N
         files=[{"name": "harasta-tolls.csv", "mimeType": "text/csv", "buffer": UPLOAD.encode()}]
     )
     page.get_by_text("harasta-tolls.csv").first.wait_for()
+    # The button is enabled by the rerun that received the file: a click before it would be lost.
     import_button = page.get_by_role("button", name="Import", exact=True)
-    if import_button.count():
-        import_button.first.click()
+    page.wait_for_function("el => !el.disabled", arg=import_button.element_handle())
+    import_button.click()
     page.get_by_text("added", exact=False).first.wait_for()
     _shot(page, "import")
 
@@ -188,6 +187,19 @@ def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> N
     page.get_by_role("heading", name="Imports").wait_for()
     page.get_by_text("harasta-tolls.csv").first.wait_for()
     _shot(page, "data")
+
+
+def test_journey(server: str, journey_store: tuple[str, int], browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    try:
+        _journey(page, server, journey_store[1])
+    except Exception:
+        _shot(page, "failure")  # what the browser showed when a step failed (tests/artifacts)
+        raise
 
     outside = [url for url in requests if urlparse(url).scheme in {"http", "https", "ws", "wss"}
                and urlparse(url).hostname not in LOCAL_HOSTS]  # fmt: skip
