@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from db import analytics, rules
 from db.models import ConvoyFinal, Document, Fact, Import, Place
-from db.reading import read_frame
+from db.reading import read_frame, read_typed_frame
 from db.rollups import scope_of
 from db.selection import Selection, org_columns, where
 
@@ -59,7 +59,7 @@ def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) 
             .outerjoin(Document, Document.import_id == Fact.import_id)
             .where(ConvoyFinal.scope == scope_of(sel.include_pending), ConvoyFinal.date.between(sel.start, sel.end))
         )  # fmt: skip
-        final = read_frame(stmt, url, ("date",))
+        final = read_typed_frame(stmt, url)
         for col in ("trucks", "people_served"):  # as the base path gives them: all None -> NaN
             if final[col].dtype == object:
                 final[col] = final[col].astype("float64")

@@ -29,6 +29,9 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+READ_CACHE_KIB = -16384  # negative: KiB
+
+
 def _prepare_sqlite(url: str, *, write: bool) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
@@ -46,6 +49,10 @@ def _prepare_sqlite(url: str, *, write: bool) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         if not write:
             cur.execute("PRAGMA query_only=ON")
+            # Pages look facts up by id (a window's convoys, their provenance) across a store of
+            # hundreds of MB: a 16 MiB page cache per pooled reader (default 2 MiB) keeps those pages
+            # between queries; the Convoys page's query takes ~40 % less. Filled only as used.
+            cur.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")

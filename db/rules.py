@@ -58,16 +58,28 @@ def week_of(dates: pd.Series) -> pd.Series:
 def convoy_counts(final: pd.DataFrame) -> pd.DataFrame:
     """Final convoys counted per week, outcome and file or report: columns week, outcome (None
     when unknown), import_id, source, convoys, trucks, people_served (sums; a missing count adds 0).
-    The convoy_finals rollup (db.finals) sums to the same counts."""
+    The convoy_finals rollup (db.finals) sums to the same counts. Plain Python: a window holds a
+    few thousand convoys, and a four-key pandas group-by costs more than the sums."""
     cols = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
     if final.empty:
         return pd.DataFrame(columns=cols)
-    frame = final.assign(week=week_of(final["date"]))
-    groups = frame.groupby(["week", "outcome", "import_id", "source"], dropna=False)
-    out = groups[["trucks", "people_served"]].sum().assign(convoys=groups.size()).reset_index()
-    for col in ("trucks", "people_served"):
-        out[col] = out[col].astype("int64")
-    return out[cols]
+    counts: dict[tuple[object, ...], list[int]] = {}
+    columns = [final[c].tolist() for c in ("outcome", "import_id", "source", "trucks", "people_served")]
+    for week, outcome, import_id, source, trucks, people in zip(
+        week_of(final["date"]).tolist(), *columns, strict=True
+    ):
+        key = (week, None if outcome is None or outcome != outcome else outcome, import_id, source)
+        found = counts.setdefault(key, [0, 0, 0])
+        found[0] += 1
+        found[1] += _count(trucks)
+        found[2] += _count(people)
+    rows = [(*key, *sums) for key, sums in counts.items()]
+    return pd.DataFrame(rows, columns=cols).astype({c: "int64" for c in cols[4:]})
+
+
+def _count(value: object) -> int:
+    """A truck or people count to add: 0 when missing (None or NaN)."""
+    return 0 if value is None or value != value else int(value)  # type: ignore[call-overload]
 
 
 def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
@@ -110,23 +122,24 @@ def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.Dat
 
 def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """Places by number of final convoys. Columns: place_id, place, convoys, attempted,
-    delivered_or_partial, blocked_or_attacked, trucks, people_served."""
+    delivered_or_partial, blocked_or_attacked, trucks, people_served. Plain Python, as convoy_counts."""
     cols = ["place_id", "place", "convoys", "attempted", "delivered_or_partial", "blocked_or_attacked",
             "trucks", "people_served"]  # fmt: skip
     if final.empty:
         return pd.DataFrame(columns=cols)
-    frame = final.assign(
-        attempted=~final["outcome"].isin(NOT_ATTEMPTED),
-        delivered_or_partial=final["outcome"].isin(DELIVERED),
-        blocked_or_attacked=final["outcome"].isin(ALARMING),
-    )
-    groups = frame.groupby(["place_id", "place"])
-    out = groups[cols[3:]].sum()
-    out.insert(0, "convoys", groups["convoy_key"].count())
-    out = out.reset_index()
-    for col in cols[2:]:
-        out[col] = out[col].fillna(0).astype("int64")
-    return out.sort_values(["convoys", "place"], ascending=[False, True]).head(limit).reset_index(drop=True)
+    places: dict[tuple[int, str], list[int]] = {}
+    columns = [final[c].tolist() for c in ("place_id", "place", "outcome", "trucks", "people_served")]
+    for place_id, place, outcome, trucks, people in zip(*columns, strict=True):
+        found = places.setdefault((place_id, place), [0] * 6)
+        found[0] += 1
+        found[1] += outcome not in NOT_ATTEMPTED
+        found[2] += outcome in DELIVERED
+        found[3] += outcome in ALARMING
+        found[4] += _count(trucks)
+        found[5] += _count(people)
+    ranked = sorted(sorted(places.items()), key=lambda item: (-item[1][0], item[0][1]))[:limit]
+    out = pd.DataFrame([(*key, *sums) for key, sums in ranked], columns=cols)
+    return out.astype({c: "int64" for c in cols[2:]})
 
 
 # ---- besieged populations ---------------------------------------------------------------------------
