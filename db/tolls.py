@@ -134,16 +134,21 @@ def _band(
 def toll_band(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
     """The ``band`` frame of toll_trends alone (the Overview and its alerts need no more). Whole
     weeks without a place or organisation filter read the ``toll_weeks`` rollup."""
-    if (
-        _uses_rollups(sel, base)
-        and sel.place_id is None
-        and sel.start.weekday() == 0
-        and sel.end.weekday() == 6
-    ):
+    if _whole_weeks(sel, base):
         return _band_from_weeks(sel, url)
     parents = place_parents(url)
     per_source = source_days(sel, url, base=base)
     return _band(sel, per_source, rules.source_days_kept(per_source, parents), parents)
+
+
+def _whole_weeks(sel: Selection, base: bool) -> bool:
+    """Whether the toll_weeks rollup answers ``sel``: whole ISO weeks, no place or organisation filter."""
+    return (
+        _uses_rollups(sel, base)
+        and sel.place_id is None
+        and sel.start.weekday() == 0
+        and sel.end.weekday() == 6
+    )
 
 
 def _band_from_weeks(sel: Selection, url: str | None) -> pd.DataFrame:
@@ -181,7 +186,9 @@ def toll_trends(sel: Selection, url: str | None = None, *, base: bool = False) -
     daily = rules.source_days_kept(per_source, parents)
     reports = report_counts(sel, url, base=base).groupby("source")["reports"].sum()
     return {
-        "band": _band(sel, per_source, daily, parents),
+        "band": _band_from_weeks(sel, url)
+        if _whole_weeks(sel, base)
+        else _band(sel, per_source, daily, parents),
         "by_source": rules.weekly_by_source(daily, sel.weeks()),
         "compare": rules.compare_sources(daily, reports, sel.start, sel.end),
     }
