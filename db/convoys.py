@@ -122,13 +122,7 @@ def convoy_counts(sel: Selection, url: str | None = None, *, base: bool = False)
 
 def convoy_summary(counts: pd.DataFrame) -> dict[str, object]:
     """db.rules.provenance_summary from convoy_counts: facts (convoys), imports, sources (names)."""
-    if counts.empty:
-        return {"facts": 0, "imports": 0, "sources": []}
-    return {
-        "facts": int(counts["convoys"].sum()),
-        "imports": int(counts["import_id"].nunique()),
-        "sources": sorted({str(s) for s in counts["source"].dropna()}),
-    }
+    return rules.counts_summary(counts, "convoys")
 
 
 def weekly_convoys(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:

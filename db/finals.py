@@ -20,8 +20,8 @@ from sqlalchemy import Connection, delete, func, or_, select
 
 from db import analytics
 from db.models import ConvoyFinal, Fact
+from db.selection import SCOPES
 
-SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # keys or places per IN (...) list: well under SQLite's variable limit
 COLUMNS = ["scope", "convoy_key", "fact_id", "date", "week", "place_id", "outcome", "import_id", "trucks",
            "people_served"]  # fmt: skip
@@ -70,7 +70,7 @@ def _rows(conn: Connection, keys: list[str] | None) -> pd.DataFrame:
 
 
 def _finals(rows: pd.DataFrame) -> list[tuple[object, ...]]:
-    """One row per convoy and scope, ready to insert (plain Python values, dates as ISO text)."""
+    """One row per convoy and scope, ready to insert (plain Python values)."""
     out: list[tuple[object, ...]] = []
     for scope, statuses in SCOPES.items():
         final = analytics.final_convoys(rows[rows["review_status"].isin(statuses)])
@@ -80,7 +80,7 @@ def _finals(rows: pd.DataFrame) -> list[tuple[object, ...]]:
                    ("convoy_key", "id", "date", "place_id", "outcome", "import_id", "trucks", "people_served")]  # fmt: skip
         for key, fact_id, day, place, outcome, import_id, trucks, people in zip(*columns, strict=True):
             monday = day - dt.timedelta(days=day.weekday())
-            out.append((scope, key, int(fact_id), day.isoformat(), monday.isoformat(), int(place),
+            out.append((scope, key, int(fact_id), day, monday, int(place),
                         None if outcome is None or outcome != outcome else outcome, int(import_id),
                         _int(trucks), _int(people)))  # fmt: skip
     return out
@@ -95,9 +95,8 @@ def _int(value: object) -> int | None:
 def _write(conn: Connection, rows: list[tuple[object, ...]]) -> None:
     if not rows:
         return
-    sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:  # psycopg wants dates as dates
-        rows = [(*r[:3], dt.date.fromisoformat(r[3]), dt.date.fromisoformat(r[4]), *r[5:]) for r in rows]  # type: ignore[arg-type]
+    if conn.dialect.name == "sqlite":  # the driver's own statement: dates as SQLite stores them
+        rows = [(*r[:3], r[3].isoformat(), r[4].isoformat(), *r[5:]) for r in rows]  # type: ignore[attr-defined]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO convoy_finals ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
     conn.exec_driver_sql(sql, rows)

@@ -45,9 +45,8 @@ from db.models import (
     TollReport,
     TollWeek,
 )
-from db.selection import toll_values, typed_toll_rows
+from db.selection import SCOPES, toll_values, typed_toll_rows
 
-SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 INSERT_BATCH = 20_000
 TOLL_PLACES = 4  # places whose toll facts are read and rolled up together

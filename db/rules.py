@@ -397,3 +397,15 @@ def provenance_summary(rows: pd.DataFrame) -> dict[str, object]:
         return {"facts": 0, "imports": 0, "sources": []}
     names = sorted({str(s) for s in rows["source"].dropna()})
     return {"facts": int(rows["id"].nunique()), "imports": int(rows["import_id"].nunique()), "sources": names}
+
+
+def counts_summary(counts: pd.DataFrame, column: str) -> dict[str, object]:
+    """provenance_summary from rows already counted per file and source (``column``: how many facts
+    each row stands for): facts, imports, sources (names, sorted)."""
+    if counts.empty:
+        return {"facts": 0, "imports": 0, "sources": []}
+    return {
+        "facts": int(counts[column].sum()),
+        "imports": int(counts["import_id"].nunique()),
+        "sources": sorted({str(s) for s in counts["source"].dropna()}),
+    }

@@ -37,6 +37,10 @@ def subtree(place_id: int):  # type: ignore[no-untyped-def]
     return top.union_all(select(Place.id).where(Place.parent_id == below.c.id))
 
 
+# The review scopes the rollups are kept for: confirmed facts, and confirmed + pending.
+SCOPES: dict[str, tuple[str, ...]] = {"confirmed": ("confirmed",), "all": ("confirmed", "pending")}
+
+
 def sel_statuses(sel: Selection) -> list[str]:
     """The review statuses that count: confirmed, and pending when asked."""
     return ["confirmed", "pending"] if sel.include_pending else ["confirmed"]

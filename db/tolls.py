@@ -116,13 +116,7 @@ def report_counts(
 
 def report_summary(counts: pd.DataFrame) -> dict[str, object]:
     """db.rules.provenance_summary from report counts: facts, imports, sources (names, sorted)."""
-    if counts.empty:
-        return {"facts": 0, "imports": 0, "sources": []}
-    return {
-        "facts": int(counts["reports"].sum()),
-        "imports": int(counts["import_id"].nunique()),
-        "sources": sorted({str(s) for s in counts["source"]}),
-    }
+    return rules.counts_summary(counts, "reports")
 
 
 def _band(
