@@ -74,11 +74,18 @@ def org_columns(role: str):  # type: ignore[no-untyped-def]
     return first, count
 
 
+def source_name(first: object, count: object) -> str:
+    """The "who estimated it" key of one fact: its first source's name, '+N' for more sources
+    (``first``, ``count``: org_columns("source"); missing as None or NaN)."""
+    n = int(count) if isinstance(count, (int, float)) and count == count else 0  # NaN != NaN
+    more = "" if n <= 1 else f" +{n - 1}"
+    return (first if isinstance(first, str) else "unknown source") + more
+
+
 def source_key(frame: pd.DataFrame) -> pd.Series:
-    """The same "who estimated it" key as db.queries.toll_rows: first source name, '+N' for more."""
-    first = frame["first_source"].fillna("unknown source")
-    more = frame["n_sources"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
-    return first + more
+    """source_name for every row of a frame with first_source and n_sources columns."""
+    names = map(source_name, frame["first_source"].tolist(), frame["n_sources"].tolist())
+    return pd.Series(list(names), index=frame.index)
 
 
 def toll_values() -> list:

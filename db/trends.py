@@ -19,7 +19,7 @@ from db.convoys import convoy_facts, top_destinations, weekly_convoys
 from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
 from db.queries import place_parents
 from db.reading import read_frame, read_rows
-from db.selection import Selection, org_columns, sel_statuses, subtree, where
+from db.selection import Selection, org_columns, sel_statuses, source_name, subtree, where
 from db.tolls import toll_band, toll_rows, toll_trends
 
 # Re-exported: pages and tests import them from here.
@@ -96,7 +96,7 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
     cols = ["id", "place_id", "place", "date", "status", "pop_low", "pop_high", "besieging_party", "source",
             "import_id"]  # fmt: skip
     rows = [
-        (*row[:8], _source_name(first_source, n_sources), import_id)
+        (*row[:8], source_name(first_source, n_sources), import_id)
         for *row, first_source, n_sources, import_id in read_rows(stmt, url)
     ]
     frame = pd.DataFrame(rows, columns=cols)
@@ -104,12 +104,6 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
         if frame[col].dtype == object:
             frame[col] = frame[col].astype("float64")
     return frame
-
-
-def _source_name(first: str | None, count: int | None) -> str:
-    """db.selection.source_key for one row: first source name, '+N' for more."""
-    more = "" if not count or count <= 1 else f" +{count - 1}"
-    return (first if first is not None else "unknown source") + more
 
 
 def besieged_by_week(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
