@@ -62,8 +62,9 @@ def test_places_unverified_and_merge(
 
 
 def test_backup_and_restore_commands(
-    store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ACCESS_MONITOR_BACKUP_DIR", str(tmp_path / "pre-restore"))  # not data/backups/
     assert cli.main(["ingest", str(TABLES / "besieged_utf16.csv")]) == 0
     backup = tmp_path / "store.backup"
     assert cli.main(["backup", str(backup)]) == 0

@@ -29,7 +29,9 @@ from db.queries import Scope
 from db.writer import write_import
 from loaders.registry import load_file
 from tests.conftest import on_postgres
+from tests.db.restore_helpers import backup_dir
 
+__all__ = ["backup_dir"]  # pre-restore backups in the test's folder (an autouse fixture)
 ADMIN = Actor("backup-admin", "admin")
 EDITOR = Actor("backup-editor", "editor")
 PLACES = ["Douma", "Harasta", "Saqba", "Madaya", "Zabadani", "Daraya"]
