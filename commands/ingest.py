@@ -1,4 +1,4 @@
-"""Commands that take files in: ingest, places (import, unverified, merge), demo."""
+"""Commands that take files in: ingest, places (import, unverified, merge, unmerge), demo."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from rich.table import Table
 
 from commands.common import actor_for, console, out, progress_bar
 from db.auth import Actor
+from db.backup_common import is_disk_full
 from db.writer import ImportSummary, write_import
 from loaders.records import LoadError
 from loaders.registry import Format, detect_format
+from loaders.safety import check_size
 from loaders.stream import stream_file
 
+DISK_FULL = ("the disk holding the store is full: the import was rolled back and nothing of this file was "
+             "stored; free space there (or move the store) and import the file again")  # fmt: skip
 DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
 DEMO_FILES = ("besieged.csv", "convoys.csv", "tolls.csv")
 PLACE_FORMATS = {Format.COD_PCODES, Format.COD_GEOJSON}
@@ -41,6 +45,8 @@ def ingest_paths(
                 bar.update(task, completed=done, total=total)
 
             try:
+                if path.is_file():  # the size limit first: detection must not be what refuses a huge file
+                    check_size(path, options.get("max_bytes"))  # type: ignore[arg-type]
                 chosen = Format(fmt) if fmt else detect_format(path)
                 if only is not None and chosen not in only:
                     raise LoadError(
@@ -52,6 +58,10 @@ def ingest_paths(
                 summaries.append(write_import(result, actor=actor, retract_missing=retract, progress=report))
             except LoadError as exc:
                 refused.append((path, str(exc)))
+            except Exception as exc:  # a full disk: the import rolled back; say so, not a traceback
+                if not is_disk_full(exc):
+                    raise
+                refused.append((path, DISK_FULL))
             finally:
                 bar.remove_task(task)
     return summaries, refused
@@ -95,9 +105,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     options: dict[str, object] = {
         k: v for k, v in {"date_order": args.date_order, "encoding": args.encoding}.items() if v
     }
-    # The upload limit guards the browser; on the command line an operator ingests what they chose
-    # (a country's ACLED years is hundreds of MB) unless they set --max-mb.
-    options["max_bytes"] = int(args.max_mb * 1024 * 1024) if args.max_mb else 0
+    # The same default limit as uploads ($ACCESS_MONITOR_MAX_UPLOAD_MB, 50 MB): a file handed over
+    # by someone else is no safer on the command line. An operator lifts it for a file they chose
+    # (a country's ACLED years is hundreds of MB) with --max-mb N, or --max-mb 0 for no limit.
+    if args.max_mb is not None:
+        options["max_bytes"] = int(args.max_mb * 1024 * 1024) if args.max_mb > 0 else 0
     summaries, refused = ingest_paths(
         args.paths,
         actor=actor_for(args, "import"),
@@ -146,6 +158,19 @@ def cmd_places_merge(args: argparse.Namespace) -> int:
         console.print(f"[red]not merged:[/red] {exc}", highlight=False)
         return 1
     out.print(f"Merged place {args.source} into {args.target}: {moved} fact(s) moved.")
+    out.print(f"Undo it with: python -m cli places unmerge {args.source}")
+    return 0
+
+
+def cmd_places_unmerge(args: argparse.Namespace) -> int:
+    from db.curation import CurationError, unmerge_place
+
+    try:
+        done = unmerge_place(args.source, actor=actor_for(args, "merge"))
+    except CurationError as exc:
+        console.print(f"[red]not unmerged:[/red] {exc}", highlight=False)
+        return 1
+    out.print(done.describe(), highlight=False)
     return 0
 
 
@@ -168,7 +193,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--format", choices=[f.value for f in Format], help="skip detection")
     ingest.add_argument("--date-order", choices=["dmy", "mdy"], help="for DD/MM/YYYY or MM/DD/YYYY files")
     ingest.add_argument("--encoding", help="e.g. cp1256 when detection picks the wrong one")
-    ingest.add_argument("--max-mb", type=float, help="refuse files larger than this (default: no limit)")
+    ingest.add_argument(
+        "--max-mb", type=float,
+        help="refuse files larger than this many MB (default: the upload limit, $ACCESS_MONITOR_MAX_UPLOAD_MB "
+        "or 50; 0: no limit, for a big export you chose yourself)",
+    )  # fmt: skip
     ingest.add_argument(
         "--retract-missing", action="store_true",
         help="ACLED re-exports: retract stored events of the same countries and dates that the file no longer has",
@@ -184,10 +213,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     places_sub.add_parser("unverified", help="list places added from rows").set_defaults(
         func=cmd_places_unverified
     )
-    pmerge = places_sub.add_parser("merge", help="merge an unverified place into a known one")
+    pmerge = places_sub.add_parser(
+        "merge", help="merge an unverified place into a known one (a verified place: admins only)"
+    )
     pmerge.add_argument("source", type=int, help="id of the place to merge (see 'places unverified')")
     pmerge.add_argument("target", type=int, help="id of the known place it is")
     pmerge.set_defaults(func=cmd_places_merge)
+    punmerge = places_sub.add_parser(
+        "unmerge", help="undo a place merge: its facts, child places and alias go back"
+    )
+    punmerge.add_argument("source", type=int, help="id of the place that was merged")
+    punmerge.set_defaults(func=cmd_places_unmerge)
 
     demo = sub.add_parser("demo", help="load the demo dataset into an empty store")
     demo.add_argument("--force", action="store_true", help="load even if the store holds facts")

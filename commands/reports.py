@@ -122,7 +122,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = ReportOptions(
         week, place[0], place[1], args.variant, args.threshold, args.title, args.classification
     )
-    report = build_report(options, actor=actor)
+    try:
+        report = build_report(options, actor=actor)
+    except ReportError as exc:  # e.g. a viewer's threshold below the public minimum
+        console.print(f"[red]not exported:[/red] {exc}", highlight=False)
+        return 2
     if not report.has_data:
         where = f" for {place[1]}" if place[0] else ""
         console.print(f"[red]not exported:[/red] the store has no convoy, besieged-population or toll fact "

@@ -27,3 +27,11 @@ def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(defuse)
     return out
+
+
+def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for st.dataframe: its toolbar's "Download as CSV" writes cells exactly as
+    shown, so every text cell and column name is defused here, as the app's own exports are."""
+    out = defuse_frame(frame)
+    out.columns = [defuse(c) for c in out.columns]
+    return out

@@ -1,5 +1,8 @@
 """Chart definitions: pure functions from a weekly_overview frame to a plotly Figure.
 
+Place and source names reach axis labels, legends and hover text, where plotly renders tags such
+as ``<a href>``: they go through dashboard.inert.plot_text.
+
 No streamlit here, so the dashboard and the weekly report draw the same charts, and tests inspect
 ``fig.data`` and ``fig.layout``. Weeks go on a category axis labelled '2018-W10'. No geo charts:
 they would fetch map data from a CDN.
@@ -13,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.filters import iso_week
+from dashboard.inert import plot_text
 from db.queries import OUTCOMES
 
 LABELS = {
@@ -196,7 +200,7 @@ def top_destinations_bar(frame: pd.DataFrame, title: str | None = None) -> go.Fi
              ("Blocked or attacked", rows["blocked_or_attacked"], OUTCOME_COLOURS["blocked"]),
              ("Other outcomes", other, "#999999")]  # fmt: skip
     fig = go.Figure(
-        [go.Bar(y=rows["place"].tolist(), x=v.astype(int).tolist(), name=n, orientation="h", marker_color=c)
+        [go.Bar(y=[plot_text(p) for p in rows["place"]], x=v.astype(int).tolist(), name=n, orientation="h", marker_color=c)
          for n, v, c in parts]
     )  # fmt: skip
     fig.update_layout(barmode="stack")
@@ -222,7 +226,7 @@ def besieged_by_place(frame: pd.DataFrame, title: str | None = None) -> go.Figur
     for i, place in enumerate(order):
         fig.add_trace(
             go.Scatter(
-                x=labels, y=wide[place].fillna(0).astype(int).tolist(), name=str(place), stackgroup="places",
+                x=labels, y=wide[place].fillna(0).astype(int).tolist(), name=plot_text(place), stackgroup="places",
                 mode="lines", line={"width": 0.5, "color": PALETTE[i % len(PALETTE)]},
             )
         )  # fmt: skip
@@ -247,10 +251,10 @@ def toll_by_source(band: pd.DataFrame, by_source: pd.DataFrame, measure: str = "
         rows = rows.set_index("week").reindex(weeks)
         fig.add_trace(
             go.Scatter(
-                x=_weeks(band), y=rows[f"{measure}_high"].tolist(), name=str(source), mode="lines+markers",
+                x=_weeks(band), y=rows[f"{measure}_high"].tolist(), name=plot_text(source), mode="lines+markers",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 1.5},
                 customdata=rows[f"{measure}_low"].tolist(),
-                hovertemplate=f"{source}: %{{customdata:,}}–%{{y:,}}<extra></extra>",
+                hovertemplate=f"{plot_text(source)}: %{{customdata:,}}–%{{y:,}}<extra></extra>",
             )
         )  # fmt: skip
     fig.update_layout(showlegend=True)
@@ -260,7 +264,7 @@ def toll_by_source(band: pd.DataFrame, by_source: pd.DataFrame, measure: str = "
 def sources_side_by_side(compare: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Each source's killed and injured over the dates shown, side by side, with its own low–high
     as an error bar. Never added up. Frame: db.trends.toll_trends 'compare'."""
-    sources = compare["source"].astype(str).tolist()
+    sources = [plot_text(s) for s in compare["source"]]
     fig = go.Figure()
     for measure, colour in (("killed", "#D55E00"), ("injured", "#0072B2")):
         low, high = compare[f"{measure}_low"].astype(int), compare[f"{measure}_high"].astype(int)

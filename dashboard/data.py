@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.cells import defuse_frame
+from dashboard.inert import inert
 from dashboard.session import current_actor, require_actor
 from db import queries
 from db.engine import database_url
@@ -131,6 +132,21 @@ def merge_place(source_id: int, target_id: int) -> int:
     from db.curation import merge_place as merge
 
     return merge(source_id, target_id, actor=require_actor(), url=database_url())
+
+
+def merged_places() -> pd.DataFrame:
+    """Places merged into another one, for undoing: id, name, verified, into_id, into."""
+    from db.curation import merged_places as merged
+
+    return merged(database_url())
+
+
+def unmerge_place(source_id: int) -> str:
+    """Undo a place merge (db.curation) as the current actor; returns what was put back, in words.
+    Raises db.auth.PermissionDenied for a viewer, or an editor undoing a verified place's merge."""
+    from db.curation import unmerge_place as unmerge
+
+    return unmerge(source_id, actor=require_actor(), url=database_url()).describe()
 
 
 def store_counts() -> dict[str, int]:
@@ -356,7 +372,7 @@ def show_chart(figure: object, frame: pd.DataFrame, key: str, note: str, contain
     ``{key}_chart`` and ``{key}_csv``). ``container``: a column to draw in (default: the page)."""
     where = container or st
     where.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key=f"{key}_chart")  # type: ignore[attr-defined]
-    where.caption(note)  # type: ignore[attr-defined]
+    where.caption(inert(note))  # type: ignore[attr-defined]  # names sources and files: stored text
     where.download_button(  # type: ignore[attr-defined]
         "Download the data (CSV)", chart_csv(frame), file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv"
     )

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.filters import Filters, sidebar_filters
+from dashboard.inert import inert
 
 
 def filtered_page(title: str, empty: str, rules_title: str, rules: str) -> Filters:
@@ -24,7 +25,7 @@ def filtered_page(title: str, empty: str, rules_title: str, rules: str) -> Filte
         data.filter_organisations(),
         data.pending_allowed(),
     )
-    st.caption(filters.describe())
+    st.caption(inert(filters.describe()))  # names place and organisation: stored text
     if filters.include_pending:
         st.warning("Includes pending (unreviewed) facts: figures may change after review.")
     with st.expander(rules_title):

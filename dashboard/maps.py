@@ -18,6 +18,9 @@ import plotly.graph_objects as go
 
 from dashboard.charts import format_range
 from dashboard.filters import iso_week
+from dashboard.inert import plot_text
+from loaders.geometry import MAX_FEATURE_VERTICES, simplify, vertices
+from loaders.geometry import problem as geometry_problem
 
 MAP_STYLE = "white-bg"
 HEIGHT = 560
@@ -181,10 +184,11 @@ def centre_and_zoom(view: BBox) -> tuple[dict[str, float], float]:
 def _admin_trace(admin: dict[str, Any]) -> go.Choroplethmap:
     features = admin["features"]
     return go.Choroplethmap(
-        geojson=admin, locations=[f["id"] for f in features], featureidkey="id",
+        geojson={"type": "FeatureCollection", "features": features}, locations=[f["id"] for f in features],
+        featureidkey="id",
         z=[0] * len(features), colorscale=[[0, "rgba(91,107,123,0.06)"], [1, "rgba(91,107,123,0.06)"]],
         showscale=False, marker={"line": {"color": ADMIN_LINE, "width": 1}},
-        text=[f["properties"].get("name", "") for f in features], name="admin boundaries",
+        text=[plot_text(f["properties"].get("name", "")) for f in features], name="admin boundaries",
         hovertemplate="%{text}<extra></extra>",
     )  # fmt: skip
 
@@ -195,7 +199,7 @@ def _points_trace(points: pd.DataFrame, label: str, size_by: str) -> go.Scatterm
     custom = list(zip(figures, points["sources"].astype(int), strict=True))
     return go.Scattermap(
         lat=points["lat"].astype(float).tolist(), lon=points["lon"].astype(float).tolist(), mode="markers",
-        text=points["place"].tolist(), customdata=custom, name=label,
+        text=[plot_text(p) for p in points["place"]], customdata=custom, name=label,  # names: stored text
         marker={
             "size": marker_sizes(values), "color": values, "colorscale": COLOURSCALE, "opacity": 0.8,
             "cmin": 0, "cmax": max(max(values, default=0), 1),  # colours from zero, like the sizes
@@ -247,12 +251,24 @@ def place_map(
 
 def admin_collection(shapes: pd.DataFrame, tolerance: float = 0.005) -> dict[str, Any]:
     """A FeatureCollection from db.shapes.boundaries rows (geometry already parsed into dicts in
-    column ``geometry``), simplified for display, each feature's id its p-code."""
+    column ``geometry``), simplified for display, each feature's id its p-code.
+
+    A geometry stored before imports checked them (a non-numeric coordinate, an open ring) is left
+    out and its place named in the collection's ``skipped`` member, for the page to mention: one
+    bad shape must not take the map away from every user."""
     features = []
+    skipped: list[str] = []
     for row in shapes.itertuples():
-        geometry = simplify_geometry(row.geometry, tolerance)
+        if not isinstance(row.geometry, dict) or geometry_problem(row.geometry):
+            skipped.append(f"{row.name} ({row.pcode})")
+            continue
+        if vertices(row.geometry) > MAX_FEATURE_VERTICES:
+            row_geometry = simplify(row.geometry, MAX_FEATURE_VERTICES)
+        else:
+            row_geometry = row.geometry
+        geometry = simplify_geometry(row_geometry, tolerance)
         features.append(
             {"type": "Feature", "id": row.pcode, "properties": {"name": row.name, "level": row.level},
              "geometry": geometry, "bbox": bbox(geometry)}
         )  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "skipped": skipped}

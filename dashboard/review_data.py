@@ -28,15 +28,21 @@ def pending_facts(kind: str | None = None, import_id: int | None = None) -> pd.D
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _fact_detail(key: StoreKey, fact_id: int, pending: bool) -> dict | None:
-    from db import documents
+    from db import documents, review
 
+    # The version first: a change landing between the two reads makes the form look older than its
+    # values, which can only refuse a save (ask for a reload), never let a stale one through.
+    version = review.fact_version(fact_id, key[0])
     detail = documents.fact_detail(fact_id, key[0])
-    return None if detail is not None and detail["review_status"] == "pending" and not pending else detail
+    if detail is None or (detail["review_status"] == "pending" and not pending):
+        return None
+    return detail | {"version": version}
 
 
 def fact_detail(fact_id: int) -> dict | None:
-    """Every column of one fact plus place, organisations, sources and its document's title (None
-    for a pending fact when the actor is a viewer)."""
+    """Every column of one fact plus place, organisations, sources, its document's title and
+    ``version`` (db.review.fact_version, for the save); None for a pending fact when the actor is a
+    viewer."""
     return _fact_detail(store_key(), fact_id, pending_allowed())
 
 
@@ -90,17 +96,30 @@ def document_facts(import_id: int) -> pd.DataFrame:
     return _document_facts(store_key(), import_id, pending_allowed())
 
 
-def review_fact(fact_id: int, action: str, reason: str | None = None) -> bool:
+def review_fact(fact_id: int, action: str, reason: str | None = None, version: int | None = None) -> bool:
     """Confirm, reject or reopen one fact (db.review) as the current actor; False when it already had
-    that status. Raises db.auth.PermissionDenied for a viewer."""
+    that status. With ``version`` (as fact_detail gave it) a fact changed since is refused
+    (db.review.ReviewConflict). Raises db.auth.PermissionDenied for a viewer."""
     from db import review
 
     status = {"confirm": "confirmed", "reject": "rejected", "reopen": "pending"}[action]
-    return review.set_review_status(fact_id, status, actor=require_actor(), reason=reason, url=database_url())
+    return review.set_review_status(
+        fact_id, status, actor=require_actor(), reason=reason, version=version, url=database_url()
+    )
 
 
-def edit_fact(fact_id: int, changes: dict, confirm: bool = False) -> dict:
-    """Save an analyst's edits (db.review.edit_fact) as the current actor; returns the fields that changed."""
+def edit_fact(
+    fact_id: int,
+    changes: dict,
+    confirm: bool = False,
+    expected: dict | None = None,
+    version: int | None = None,
+) -> dict:
+    """Save an analyst's edits (db.review.edit_fact) as the current actor; returns the fields that
+    changed. ``expected``: what the form showed for each changed field; ``version``: fact_detail's."""
     from db import review
 
-    return review.edit_fact(fact_id, changes, actor=require_actor(), confirm=confirm, url=database_url())
+    return review.edit_fact(
+        fact_id, changes, actor=require_actor(), confirm=confirm, expected=expected, version=version,
+        url=database_url(),
+    )  # fmt: skip

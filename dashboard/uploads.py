@@ -92,7 +92,7 @@ def import_upload(
     from db.auth import require
     from db.writer import write_import
     from loaders.records import LoadError
-    from loaders.registry import load_file
+    from loaders.worker import load_isolated
 
     require(actor, "import")
 
@@ -113,7 +113,9 @@ def import_upload(
         path = Path(folder) / file
         path.write_bytes(data)
         try:
-            result = load_file(path, progress=stage("reading"), **chosen)
+            # In a child process with a memory limit and a timeout (loaders.worker): a crafted file
+            # costs that child, not the server every user shares; only a LoadResult comes back.
+            result = load_isolated(path, progress=stage("reading"), **chosen)
         except LoadError as exc:
             return UploadOutcome(file, refused=str(exc))
         summary = write_import(

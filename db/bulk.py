@@ -31,7 +31,7 @@ from db.rows import (
     Prepared,
     RowMaker,
 )
-from loaders.records import FactRecord, Issue, PlaceRef, Severity
+from loaders.records import ISSUE_TEXT, FactRecord, Issue, PlaceRef, Severity, clip
 from loaders.stream import SkippedRow
 
 CHUNK = 2000
@@ -247,9 +247,12 @@ class FactWriter:
         self._copy("import_issues", list(_ISSUE_COLUMNS), rows)
 
     def write_skipped(self, rows: list[SkippedRow]) -> None:
-        """SKIPPED rows handed over compactly by the loader: (row, column, reason, value)."""
+        """SKIPPED rows handed over compactly by the loader: (row, column, reason, value); reasons
+        and values clipped like an Issue's (loaders.records.clip)."""
         if not rows:
             return
+        if max(len(r[2]) + len(r[3] or "") for r in rows) > ISSUE_TEXT:
+            rows = [(r, c, clip(why), clip(v) if v else v) for r, c, why, v in rows]
         if self.sqlite:  # the import id and severity written into the statement: the tuples go as they are
             self._cursor.executemany(
                 f'INSERT INTO import_issues (import_id, "row", "column", severity, reason, value) '

@@ -327,6 +327,22 @@ class AuditEvent(Base):
     details: Mapped[dict | None] = mapped_column(JSON)
 
 
+class LoginThrottle(Base):
+    """Failed logins in a row per ``name:<name>`` and ``client:<address>`` (db.throttle, migration 0007):
+    the lock they earned and the failures not yet written to the audit log as one collapsed line."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure"),)
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[dt.datetime] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    audit_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    unaudited: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[dict | None] = mapped_column(JSON)
+
+
 # ---- rollups (db.rollups keeps them equal to the facts, inside each writing transaction) ----------
 
 

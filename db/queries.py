@@ -15,7 +15,17 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from db import analytics
 from db.engine import read_engine
 from db.migrate import upgrade
-from db.models import Fact, FactChange, FactOrganisation, Import, ImportIssue, Organisation, Place, PlaceCount
+from db.models import (
+    AuditEvent,
+    Fact,
+    FactChange,
+    FactOrganisation,
+    Import,
+    ImportIssue,
+    Organisation,
+    Place,
+    PlaceCount,
+)
 from db.reading import read_frame
 from db.selection import toll_values, typed_toll_rows
 from loaders.normalise.dates import week_start
@@ -286,6 +296,12 @@ def data_version(url: str | None = None) -> str:
         select(func.max(FactChange.id)).scalar_subquery().label("changes"),
         select(func.max(Place.id)).scalar_subquery().label("places"),
         select(func.count()).where(Place.merged_into_id.is_not(None)).scalar_subquery().label("merged"),
+        # A merge undone and another made leave the counts above as they were; a restore may bring
+        # back lower ids: the audit line each of them writes moves the token.
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.action.in_(("merge", "unmerge", "restore")))
+        .scalar_subquery()
+        .label("curation"),
     )
     row = read_frame(stmt, url).iloc[0]
     return ":".join("-" if pd.isna(v) else str(int(v)) for v in row)

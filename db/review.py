@@ -12,6 +12,10 @@ through the gazetteer again (otherwise the fact would stay counted at the old pl
 
 Reviewing and editing need the editor role (db.auth); each change also leaves one audit line, in
 the same transaction. A request that changes nothing (already confirmed, identical values) leaves none.
+
+Two people may have the same fact open: a save can carry what the form showed (``expected``) and
+the fact's version when it was loaded, and is then refused (ReviewConflict) instead of undoing
+someone else's change; see db.review_conflicts. The fields and their parsing: db.review_fields.
 """
 
 from __future__ import annotations
@@ -22,50 +26,34 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from db import rollups
+from db import review_conflicts, rollups
 from db.auth import Actor, audit, require
 from db.gazetteer import PlaceIndex
 from db.migrate import upgrade
 from db.models import Fact, FactChange, FactOrganisation, Organisation, Place
 from db.organisations import OrganisationIndex
-from db.rows import QUANTITIES
-from loaders.records import Outcome, PlaceRef, Qualifier
+from db.review_conflicts import ReviewConflict, canonical, check_unchanged, fact_version
+from db.review_fields import (
+    FIELDS_BY_KIND,
+    ORG_ROLES,
+    OUTCOMES,
+    QUALIFIERS,
+    REVIEW_STATUSES,
+    SIEGE_STATUSES,
+    ReviewError,
+    check_consistency,
+    check_fields,
+    parse_value,
+    quantity_fields,
+)  # fmt: skip
+from loaders.records import PlaceRef
 
-REVIEW_STATUSES = ("pending", "confirmed", "rejected")
-SIEGE_STATUSES = ("besieged", "trapped", "hard_to_reach", "lifted")
-OUTCOMES = tuple(o.value for o in Outcome)
-QUALIFIERS = tuple(q.value for q in Qualifier)
-ORG_ROLES = {"organisations": "operator", "sources": "source"}
+__all__ = [
+    "FIELDS_BY_KIND", "ORG_ROLES", "OUTCOMES", "QUALIFIERS", "REVIEW_STATUSES", "SIEGE_STATUSES", "ReviewConflict",
+    "ReviewError", "confirm_fact", "edit_fact", "fact_version", "parse_value", "quantity_fields", "reject_fact",
+    "set_review_status",
+]  # fmt: skip
 _ACTIONS = {"pending": "reopen", "confirmed": "confirm", "rejected": "reject"}
-
-
-def quantity_fields(name: str) -> tuple[str, ...]:
-    """The editable columns of one quantity: value, low, high, qualifier."""
-    return (name, f"{name}_low", f"{name}_high", f"{name}_qualifier")
-
-
-# What an analyst can edit, per kind, in the order the Review page's form shows it.
-FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "convoy": (
-        "place_text", "date", *quantity_fields("trucks"), *quantity_fields("people_served"), "outcome",
-        "organisations",
-    ),
-    "besieged_population": (
-        "place_text", "date", *quantity_fields("population"), "status", "besieging_party", "sources",
-    ),
-    "civilian_toll": (
-        "place_text", "date", "period_start", "period_end", *quantity_fields("killed"),
-        *quantity_fields("injured"), "sources",
-    ),
-}  # fmt: skip
-_ALL_FIELDS = {f for fields in FIELDS_BY_KIND.values() for f in fields}
-_COUNT_FIELDS = {f for q in QUANTITIES for f in (q, f"{q}_low", f"{q}_high")}
-_DATE_FIELDS = {"date", "period_start", "period_end"}
-_TEXT_LIMITS = {"place_text": 300, "besieging_party": 300}
-
-
-class ReviewError(ValueError):
-    """A review request that cannot be carried out; the message names the field and what to do."""
 
 
 def _utcnow() -> dt.datetime:
@@ -76,138 +64,14 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-# ---- parsing what the analyst typed -------------------------------------------------------------
-
-
-def _blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def _parse_count(name: str, raw: Any) -> int | None:
-    if _blank(raw):
-        return None
-    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-        raise ReviewError(
-            f"{name}: {raw!r} is not a whole number; type digits such as 1200, or leave it empty"
-        )
-    if isinstance(raw, int | float):
-        value = int(raw)
-    else:
-        digits = str(raw).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
-        if not digits.isdigit():
-            raise ReviewError(
-                f"{name}: '{raw}' is not a whole number; type digits such as 1200, or leave it empty"
-            )
-        value = int(digits)
-    if value < 0:
-        raise ReviewError(f"{name}: {value} is negative; a count is 0 or more")
-    return value
-
-
-def _parse_date(name: str, raw: Any) -> dt.date | None:
-    if _blank(raw):
-        return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise ReviewError(
-            f"{name}: '{raw}' is not a date; write it as YYYY-MM-DD, or leave it empty"
-        ) from None
-
-
-def _parse_choice(name: str, raw: Any, choices: tuple[str, ...]) -> str | None:
-    if _blank(raw):
-        return None
-    value = str(raw).strip()
-    if value not in choices:
-        raise ReviewError(f"{name}: '{value}' is not allowed; use one of: {', '.join(choices)}")
-    return value
-
-
-def _parse_text(name: str, raw: Any) -> str | None:
-    if _blank(raw):
-        if name == "place_text":
-            raise ReviewError("place_text: the place cannot be empty; type the place as the text names it")
-        return None
-    if not isinstance(raw, str):
-        raise ReviewError(f"{name}: expected text, got {type(raw).__name__}")
-    value = " ".join(raw.split())
-    limit = _TEXT_LIMITS.get(name, 300)
-    if len(value) > limit:
-        raise ReviewError(f"{name}: {len(value)} characters is too long; keep it under {limit}")
-    return value
-
-
-def _parse_names(name: str, raw: Any) -> list[str]:
-    """'UN; SARC' or ['UN', 'SARC'] -> ['UN', 'SARC'] (';' separates: names may hold commas)."""
-    if _blank(raw):
-        return []
-    if isinstance(raw, str):
-        parts = raw.split(";")
-    elif isinstance(raw, list | tuple):
-        parts = [str(p) for p in raw]
-    else:
-        raise ReviewError(f"{name}: expected names separated by ';', got {type(raw).__name__}")
-    names = [" ".join(p.split()) for p in parts if p.strip()]
-    if any(len(n) > 100 for n in names):
-        raise ReviewError(f"{name}: a name is longer than 100 characters; separate names with ';'")
-    return names
-
-
-def parse_value(field: str, raw: Any) -> Any:
-    """The stored form of one typed value; raises ReviewError naming the field when it is bad."""
-    if field in _COUNT_FIELDS:
-        return _parse_count(field, raw)
-    if field in _DATE_FIELDS:
-        return _parse_date(field, raw)
-    if field.endswith("_qualifier"):
-        return _parse_choice(field, raw, QUALIFIERS)
-    if field == "outcome":
-        return _parse_choice(field, raw, OUTCOMES)
-    if field == "status":
-        return _parse_choice(field, raw, SIEGE_STATUSES)
-    if field in ORG_ROLES:
-        return _parse_names(field, raw)
-    return _parse_text(field, raw)
-
-
-def _check_fields(kind: str, changes: Mapping[str, Any]) -> None:
-    allowed = FIELDS_BY_KIND.get(kind, ())
-    for name in changes:
-        if name in allowed:
-            continue
-        label = kind.replace("_", " ")
-        if name in _ALL_FIELDS:
-            raise ReviewError(f"{name}: not a field of a {label} fact; editable: {', '.join(allowed)}")
-        raise ReviewError(
-            f"unknown field '{name}'; a {label} fact's editable fields are: {', '.join(allowed)}"
-        )
-
-
-def _check_consistency(row: Mapping[str, Any], touched: set[str]) -> None:
-    for q in QUANTITIES:
-        if not touched & set(quantity_fields(q)):
-            continue
-        low, high = row[f"{q}_low"], row[f"{q}_high"]
-        if low is not None and high is not None and low > high:
-            raise ReviewError(f"{q}_low: {low:,} is above {q}_high {high:,}; swap them or fix one")
-        if row[q] is not None and (low is not None or high is not None):
-            raise ReviewError(f"{q}: give either a value or a low–high range, not both; clear the other")
-    if touched & {"period_start", "period_end"}:
-        start, end = row["period_start"], row["period_end"]
-        if start is not None and end is not None and start > end:
-            raise ReviewError(f"period_end: {end} is before period_start {start}; fix one of them")
-
-
 # ---- reading and writing one fact ---------------------------------------------------------------
 
 
 def _load(conn: Connection, fact_id: int) -> dict[str, Any]:
-    row = conn.execute(select(Fact.__table__).where(Fact.id == fact_id)).mappings().one_or_none()
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a concurrent
+    # save of the same fact waits here, then sees this one's change in its staleness check.
+    stmt = select(Fact.__table__).where(Fact.id == fact_id).with_for_update()
+    row = conn.execute(stmt).mappings().one_or_none()
     if row is None:
         raise ReviewError(f"there is no fact with id {fact_id}; pick one from the Review page's list")
     return dict(row)
@@ -249,10 +113,17 @@ def _set_status(conn: Connection, fact: dict[str, Any], status: str, user: str, 
 
 
 def set_review_status(
-    fact_id: int, status: str, *, actor: Actor, reason: str | None = None, url: str | None = None
+    fact_id: int,
+    status: str,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+    version: int | None = None,
+    url: str | None = None,
 ) -> bool:
     """Set a fact's review status (pending, confirmed, rejected) as ``actor`` (an editor or admin).
-    False when it already had it."""
+    False when it already had it. With ``version`` (db.review_conflicts.fact_version, read when the
+    fact was shown) a fact changed since is refused with ReviewConflict instead."""
     require(actor, "review")
     if status not in REVIEW_STATUSES:
         raise ReviewError(
@@ -260,6 +131,8 @@ def set_review_status(
         )
     with upgrade(url).begin() as conn:
         fact = _load(conn, fact_id)
+        if version is not None and fact["review_status"] != status:
+            check_unchanged(conn, fact_id, version, _ACTIONS[status])
         changed = _set_status(conn, fact, status, actor.name, reason)
         if changed:
             details = {"from": fact["review_status"], "to": status, "reason": (reason or "").strip() or None}
@@ -267,14 +140,21 @@ def set_review_status(
         return changed
 
 
-def confirm_fact(fact_id: int, *, actor: Actor, url: str | None = None) -> bool:
+def confirm_fact(fact_id: int, *, actor: Actor, version: int | None = None, url: str | None = None) -> bool:
     """Confirm a fact: it counts in every chart from now on. False when it was confirmed already."""
-    return set_review_status(fact_id, "confirmed", actor=actor, url=url)
+    return set_review_status(fact_id, "confirmed", actor=actor, version=version, url=url)
 
 
-def reject_fact(fact_id: int, *, actor: Actor, reason: str | None = None, url: str | None = None) -> bool:
+def reject_fact(
+    fact_id: int,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+    version: int | None = None,
+    url: str | None = None,
+) -> bool:
     """Reject a fact: it stays in the store (and its document) but never counts."""
-    return set_review_status(fact_id, "rejected", actor=actor, reason=reason, url=url)
+    return set_review_status(fact_id, "rejected", actor=actor, reason=reason, version=version, url=url)
 
 
 def edit_fact(
@@ -283,6 +163,8 @@ def edit_fact(
     *,
     actor: Actor,
     confirm: bool = False,
+    expected: Mapping[str, Any] | None = None,
+    version: int | None = None,
     url: str | None = None,
 ) -> dict[str, Any]:
     """Apply an analyst's edits to one fact; return the fields that changed with their new values.
@@ -292,16 +174,26 @@ def edit_fact(
     Empty text clears a field. Values equal to the stored ones are ignored. With ``confirm`` the fact
     is also confirmed, in the same transaction. Raises ReviewError and changes nothing on bad input;
     PermissionDenied for a viewer.
+
+    Saving from a form (db.review_conflicts): ``expected`` holds, for every field in ``changes``,
+    the value the form showed; a field someone else changed since is refused (ReviewConflict), a
+    field no one touched is saved without undoing anyone's change to the others. ``version`` (the
+    fact's version when the form was loaded) names those changes, and a confirmation of a fact
+    changed since is refused.
     """
     require(actor, "edit")
     user = actor.name
     with upgrade(url).begin() as conn:
         fact = _load(conn, fact_id)
         old_orgs = _linked(conn, fact_id)
-        _check_fields(fact["kind"], changes)
+        check_fields(fact["kind"], changes)
         parsed = {name: parse_value(name, raw) for name, raw in changes.items()}
+        if expected is not None:
+            _check_stale(conn, fact, parsed, expected, version)
+        if confirm and version is not None and fact["review_status"] != "confirmed":
+            check_unchanged(conn, fact_id, version, "confirm")
         columns = {k: v for k, v in parsed.items() if k not in ORG_ROLES and fact[k] != v}
-        _check_consistency({**fact, **columns}, set(columns))
+        check_consistency({**fact, **columns}, set(columns))
         before = {k: fact[k] for k in columns}
         after = dict(columns)
         _bookkeeping(conn, fact, columns, before, after)
@@ -320,6 +212,33 @@ def edit_fact(
             details = {"fields": sorted(after), "confirmed": confirmed}
             audit(conn, actor, "edit", f"fact {fact_id}", details)
     return {k: _jsonable(v) for k, v in after.items()}
+
+
+def _check_stale(
+    conn: Connection,
+    fact: dict[str, Any],
+    parsed: dict[str, Any],
+    expected: Mapping[str, Any],
+    version: int | None,
+) -> None:
+    """Compare what the form showed with what is stored now, for the fields being changed."""
+    missing = [name for name in parsed if name not in expected]
+    if missing:
+        raise ReviewError(
+            f"{', '.join(missing)}: no loaded value sent; send the value the form showed for every changed field"
+        )
+    loaded = {}
+    for name in parsed:
+        try:
+            loaded[name] = canonical(parse_value(name, expected[name]))
+        except ReviewError:  # a value the form showed but the parser refuses: compare it as text
+            loaded[name] = canonical(expected[name])
+    stored = {
+        name: canonical(_org_names(conn, fact["id"], ORG_ROLES[name]) if name in ORG_ROLES else fact[name])
+        for name in parsed
+    }
+    wanted = {name: canonical(value) for name, value in parsed.items()}
+    review_conflicts.check_fields(conn, fact["id"], stored, wanted, loaded, version)
 
 
 def _bookkeeping(

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from loaders.limits import oversized_place
 from loaders.normalise.countries import country_iso3
 from loaders.normalise.text import decode_bytes, fold, split_rows
 from loaders.records import LoadError, LoadResult, PlaceRecord, Severity
@@ -131,6 +132,12 @@ class Collector:
         self.parents: dict[str, PlaceRecord] = {}
 
     def add(self, place: PlaceRecord, column: str | None, ancestors: Iterable[PlaceRecord] = ()) -> bool:
+        ancestors = list(ancestors)
+        for entry in (*ancestors, place):  # a 2 MB name in one cell would reach every sidebar
+            found = oversized_place(entry)
+            if found is not None:
+                self.result.add_issue(place.row, found[0], found[1], value=found[2])
+                return False
         code = place.pcode or ""
         if code in self.seen:
             self.result.add_issue(

@@ -30,8 +30,10 @@ from loaders.cod import (
     wide_chain,
     wide_levels,
 )
+from loaders.geometry import feature_budget, simplify, vertices
+from loaders.geometry import problem as geometry_problem
 from loaders.normalise.text import decode_bytes, fold
-from loaders.records import LoadError, LoadResult, PlaceRecord, Severity
+from loaders.records import LoadError, LoadResult, PlaceRecord, Severity, clip
 from loaders.registry import Format, Head, sha256_file
 
 _PCODE_LEVEL = re.compile(r"^[A-Z]{2}((?:\d\d)+)$")  # SY07 -> 1, SY0705 -> 2, SY070500 -> 3
@@ -87,11 +89,20 @@ def _decode_geojson(data: bytes, file: str, encoding: str | None) -> tuple[str, 
 
 def _load_features(result: LoadResult, features: list[Any], country: str | None, progress: Progress) -> None:
     collect = Collector(result)
+    shapes = _Shapes(result, features)
     for row, feature in enumerate(features, start=1):
         tick(progress, row, len(features))
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict):
             result.add_issue(row, None, f"feature {row} has no properties object; it names no place")
+            continue
+        # Checked before anything is read from it: a stored geometry is drawn for every user.
+        bad = geometry_problem(feature.get("geometry"))
+        if bad:
+            result.add_issue(
+                row, "geometry", f"feature {row} ({_label(props)}): property 'geometry': {bad}; the feature "
+                "is not imported. Repair the geometry in QGIS (Vector > Geometry Tools > Check Validity)",
+            )  # fmt: skip
             continue
         props, damaged = _repair(props)
         chain, reason, column = _feature_chain(props, country, row)
@@ -101,7 +112,7 @@ def _load_features(result: LoadResult, features: list[Any], country: str | None,
             continue
         place = _with_point(chain[-1], props, feature.get("geometry"), result)
         if collect.add(place, "PCODE", chain[:-1]):
-            _keep_shape(result, place, feature.get("geometry"))
+            shapes.keep(place, feature.get("geometry"))
             for key, kept in damaged:
                 result.add_issue(
                     row,
@@ -112,12 +123,49 @@ def _load_features(result: LoadResult, features: list[Any], country: str | None,
                     value=kept,
                 )
     collect.finish()
+    shapes.finish()
 
 
-def _keep_shape(result: LoadResult, place: PlaceRecord, geometry: Any) -> None:
-    """Polygons go to ``result.meta["shapes"]`` ({p-code: geometry}) for the Map page; points do not."""
-    if place.pcode and isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
-        result.meta.setdefault("shapes", {})[place.pcode] = geometry
+def _label(props: dict[str, Any]) -> str:
+    """A feature's p-code or name for a message (the first property that looks like one)."""
+    for key, value in props.items():
+        if isinstance(value, str) and value and ("PCODE" in key.upper() or key.upper().endswith("_EN")):
+            return clip(value, 60)
+    return "no p-code"
+
+
+class _Shapes:
+    """Polygons go to ``result.meta["shapes"]`` ({p-code: geometry}) for the Map page, each cut to
+    its share of the file's vertex budget (loaders.geometry); points do not."""
+
+    def __init__(self, result: LoadResult, features: list[Any]) -> None:
+        self.result = result
+        polygons = sum(1 for f in features if isinstance(f, dict) and _is_polygon(f.get("geometry")))
+        self.budget = feature_budget(polygons)
+        self.simplified = 0
+        self.largest = 0
+
+    def keep(self, place: PlaceRecord, geometry: Any) -> None:
+        if not place.pcode or not _is_polygon(geometry):
+            return
+        size = vertices(geometry)
+        if size > self.budget:
+            geometry = simplify(geometry, self.budget)
+            self.simplified += 1
+            self.largest = max(self.largest, size)
+        self.result.meta.setdefault("shapes", {})[place.pcode] = geometry
+
+    def finish(self) -> None:
+        if self.simplified:
+            self.result.add_issue(
+                None, "geometry", f"{self.simplified:,} boundaries were simplified to at most {self.budget:,} "
+                f"vertices each (the largest had {self.largest:,}) so that the map stays quick to draw; the "
+                "places and their centres are as given", severity=Severity.WARNING,
+            )  # fmt: skip
+
+
+def _is_polygon(geometry: Any) -> bool:
+    return isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon")
 
 
 def _repair(props: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

@@ -15,9 +15,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _pickles_fast(cls: type[T]) -> type[T]:
+    """Pickle a frozen slotted dataclass as its constructor call. The default for those classes
+    (dataclasses' __getstate__/__setstate__) calls dataclasses.fields() for every object: most of
+    the time of sending a browser import's records back from its worker process (loaders.worker)."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    state = attrgetter(*names)
+
+    def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return (cls, state(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls
 
 
 class FactKind(StrEnum):
@@ -63,6 +80,7 @@ class Severity(StrEnum):
     WARNING = "warning"  # the row is stored; something about it needs a look
 
 
+@_pickles_fast
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A count as reported: one value, or a low–high range, with its qualifier and wording."""
@@ -89,6 +107,7 @@ class Quantity:
 EMPTY = Quantity()
 
 
+@_pickles_fast
 @dataclass(frozen=True, slots=True)
 class DateValue:
     """A date with its precision and the wording it came from (``value`` may be None)."""
@@ -101,6 +120,7 @@ class DateValue:
 NO_DATE = DateValue(precision=Precision.DAY)
 
 
+@_pickles_fast
 @dataclass(frozen=True, slots=True)
 class PlaceRef:
     """A place as a row or sentence names it; the writer resolves it against the gazetteer."""
@@ -118,6 +138,7 @@ class PlaceRef:
     admin_level: int | None = None
 
 
+@_pickles_fast
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a fact came from inside its file: a row (1-based, header = row 1) or a character span."""
@@ -220,9 +241,20 @@ class OrganisationRecord:
     country_aliases: tuple[tuple[str, str], ...] = ()  # (alias, ISO3)
 
 
+ISSUE_TEXT = 500  # characters of an issue's reason or value kept (a cell may hold 40 MB)
+
+
+def clip(text: str, limit: int = ISSUE_TEXT) -> str:
+    """``text``, or its first ``limit`` characters noting how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """Something about one row or the whole file (row None) that a user must see."""
+    """Something about one row or the whole file (row None) that a user must see. The reason and
+    the value are clipped to ISSUE_TEXT characters: an issue quotes a cell, it does not carry it."""
 
     file: str
     row: int | None
@@ -230,6 +262,15 @@ class Issue:
     reason: str
     severity: str = Severity.REJECTED
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        # Frozen: set through object.__setattr__, as dataclasses do for frozen classes.
+        if isinstance(self.reason, str) and len(self.reason) > ISSUE_TEXT:
+            object.__setattr__(self, "reason", clip(self.reason))
+        if isinstance(self.value, str) and len(self.value) > ISSUE_TEXT:
+            object.__setattr__(self, "value", clip(self.value))
+        if isinstance(self.column, str) and len(self.column) > 200:  # import_issues.column is VARCHAR(200)
+            object.__setattr__(self, "column", clip(self.column, 150))
 
     def __str__(self) -> str:
         where = self.file

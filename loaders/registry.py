@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from loaders.limits import reject_oversized
 from loaders.normalise.text import decode_bytes, split_rows
 from loaders.records import LoadError, LoadResult
 from loaders.safety import check_upload, reject_implausible
@@ -160,5 +161,7 @@ def load_file(path: Path | str, fmt: Format | str | None = None, **options: Any)
     # Counts no place could have (a population of 10 billion) and delivered convoys in the future
     # become rejected rows here, once, whatever the loader.
     reject_implausible(result)
+    # Names and wordings longer than the store keeps (a 2 MB "place name") likewise.
+    reject_oversized(result)
     result.check_accounting()
     return result

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loaders.limits import reject_oversized
 from loaders.records import FactRecord, Issue, LoadError, LoadResult, Severity
 from loaders.registry import Format, _loaders, detect_format, load_file
 from loaders.safety import check_upload, reject_implausible
@@ -107,6 +108,7 @@ def checked(stream: LoadStream) -> LoadStream:
             holder = LoadResult(result.file, result.format, result.sha256, records=batch.records)
             holder.issues = batch.issues
             reject_implausible(holder)
+            reject_oversized(holder)
             batch.records = holder.records
             batch.check_accounting(result.file)
             yield batch

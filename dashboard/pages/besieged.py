@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.cells import safe_table
 from dashboard.charts import format_count, format_range
 from dashboard.filters import format_day
+from dashboard.inert import inert
 from dashboard.layout import filtered_page
 from db.trends import besieged_behind
 
@@ -48,8 +50,8 @@ table = current.assign(
 )[["place", "population", "pop_low", "pop_high", "as_of", "sources", "besieging_party", "status"]]
 table = table.rename(columns={"pop_low": "low", "pop_high": "high", "as_of": "as of", "sources": "source",
                               "besieging_party": "besieging party"})  # fmt: skip
-st.dataframe(table, hide_index=True, width="stretch")
-st.caption(data.sources_note(obs.merge(current[["place_id", "as_of"]], left_on=["place_id", "date"],
-                                       right_on=["place_id", "as_of"]), "observation"))  # fmt: skip
+st.dataframe(safe_table(table), hide_index=True, width="stretch")
+st.caption(inert(data.sources_note(obs.merge(current[["place_id", "as_of"]], left_on=["place_id", "date"],
+                                       right_on=["place_id", "as_of"]), "observation")))  # fmt: skip
 st.download_button("Download this table (CSV)", data.csv_bytes(table), file_name="besieged.csv",
                    mime="text/csv", key="besieged_table_csv")  # fmt: skip

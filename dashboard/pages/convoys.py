@@ -7,6 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.cells import safe_table
+from dashboard.inert import inert
 from dashboard.layout import filtered_page
 
 HELP = """
@@ -76,7 +78,7 @@ def origin(row: pd.Series) -> str:
 
 
 table = rows.assign(origin=rows.apply(origin, axis=1))[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(safe_table(table), hide_index=True, width="stretch")
 st.download_button("Download these convoys (CSV)", data.csv_bytes(table), file_name="convoys.csv",
                    mime="text/csv", key="convoys_table_csv")  # fmt: skip
 
@@ -88,15 +90,18 @@ chosen = st.selectbox("Open the source of a convoy", list(labels), format_func=l
                       placeholder="choose a convoy", key="convoys_source")  # fmt: skip
 if chosen is not None:
     source = data.fact_provenance(int(chosen))
-    with st.expander(f"Source of convoy {labels[chosen]}", expanded=True):
+    # Every stored value goes through inert(): titles, publishers, file and user names are imported text.
+    with st.expander(f"Source of convoy {inert(labels[chosen])}", expanded=True):
         if source.get("title"):
-            st.markdown(f"**Report:** {source['title']} ({source.get('publisher') or 'publisher unknown'}, "
-                        f"{source.get('published') or 'date unknown'}); file {source['file_name']}")  # fmt: skip
+            st.markdown(f"**Report:** {inert(source['title'])} ({inert(source.get('publisher') or 'publisher unknown')}, "
+                        f"{inert(source.get('published') or 'date unknown')}); file {inert(source['file_name'])}")  # fmt: skip
         else:
-            st.markdown(f"**File:** {source['file_name']} ({source['format']}), row {source['source_row']}")
-        st.markdown(f"**Imported** {source['imported_at']:%Y-%m-%d %H:%M} by {source['imported_by']} "
-                    f"(import #{source['import_id']}); read by **{source['method']}**; "
-                    f"review: {source['review_status']}.")  # fmt: skip
+            st.markdown(
+                f"**File:** {inert(source['file_name'])} ({inert(source['format'])}), row {inert(source['source_row'])}"
+            )
+        st.markdown(f"**Imported** {source['imported_at']:%Y-%m-%d %H:%M} by {inert(source['imported_by'])} "
+                    f"(import #{source['import_id']}); read by **{inert(source['method'])}**; "
+                    f"review: {inert(source['review_status'])}.")  # fmt: skip
         if source.get("excerpt"):
             st.markdown("**Evidence in the report** (between « »):")
             st.text(source["excerpt"])

@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.cells import safe_table
+from dashboard.inert import inert
 from dashboard.session import may
 from loaders.layouts import Layout, layouts
 
@@ -19,6 +21,7 @@ IMPORT_COLUMNS = {
     "duplicate": "duplicate", "skipped": "skipped", "rejected": "rejected", "retracted": "retracted",
     "places_added": "new places",
 }  # fmt: skip
+ISSUES_PER_PAGE = 200
 
 
 def import_label(row: pd.Series) -> str:
@@ -48,7 +51,8 @@ def show_imports() -> None:
         return
     st.caption(f"{len(table)} import(s), newest first. Each file's rows end up added, updated, duplicate, "
                "skipped or rejected.")  # fmt: skip
-    st.dataframe(table[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS), hide_index=True, width="stretch")
+    shown = safe_table(table[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS))
+    st.dataframe(shown, hide_index=True, width="stretch")
     rows = {int(r["id"]): import_label(r) for _, r in table.iterrows()}
     chosen = st.selectbox("Issues of import", list(rows), format_func=rows.get, key="data_import_select")
     show_issues(int(chosen), str(table.loc[table["id"] == chosen, "file_name"].iloc[0]))
@@ -57,14 +61,22 @@ def show_imports() -> None:
 def show_issues(import_id: int, file_name: str) -> None:
     issues = data.import_issues(import_id)
     if issues.empty:
-        st.success(f"{file_name}: every row was stored; no issues.")
+        st.success(f"{inert(file_name)}: every row was stored; no issues.")
         return
     counts = issues["severity"].value_counts()
     st.markdown(
         " · ".join(f"**{counts.get(s, 0)}** {s}" for s in ("rejected", "skipped", "warning"))
         + " — rejected rows were not stored: fix them in your file and import it again."
     )
-    st.dataframe(issues, hide_index=True, width="stretch")
+    # One page of issues at a time: an export with 900,000 skipped rows is not sent to the browser whole.
+    pages = max(1, -(-len(issues) // ISSUES_PER_PAGE))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="data_issues_page"))
+        st.caption(f"Issues {(page - 1) * ISSUES_PER_PAGE + 1:,} to {min(page * ISSUES_PER_PAGE, len(issues)):,} "
+                   f"of {len(issues):,}; the download holds them all.")  # fmt: skip
+    shown = issues.iloc[(page - 1) * ISSUES_PER_PAGE : page * ISSUES_PER_PAGE]
+    st.dataframe(safe_table(shown), hide_index=True, width="stretch")
     st.download_button(
         "Download these issues (CSV)", data.csv_bytes(issues.assign(file=file_name)),
         file_name=f"import-{import_id}-issues.csv", mime="text/csv", key="data_issues_download",
@@ -83,7 +95,9 @@ def show_unverified_places() -> None:
         "(or import an OCHA COD gazetteer) so that totals do not split one town in two."
     )
     shown = places.rename(columns={"id": "place id", "facts": "facts", "first_seen_in": "first seen in"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    if not may("export_internal"):  # viewers see no exact coordinates (as in the public report)
+        shown = shown.drop(columns=["lat", "lon"], errors="ignore")
+    st.dataframe(safe_table(shown), hide_index=True, width="stretch")
     if may("merge"):
         show_merge_form(places)
     else:
@@ -117,9 +131,39 @@ def show_merge_form(places: pd.DataFrame) -> None:
         try:
             moved = data.merge_place(int(source), int(target))
         except CurationError as exc:
-            st.error(f"Not merged: {exc}")
+            st.error(f"Not merged: {inert(exc)}")
             return
-        st.success(f"Merged {sources[source]} into {targets[target]}: {moved} fact(s) moved.")
+        st.success(f"Merged {inert(sources[source])} into {inert(targets[target])}: {moved} fact(s) moved.")
+
+
+def show_merged_places() -> None:
+    """Undo a merge: its facts, child places and alias go back (db.curation.unmerge_place)."""
+    merged = data.merged_places()
+    if merged.empty or not may("merge"):
+        return
+    st.subheader("Merged places")
+    st.caption(
+        "A merge can be undone: the facts it moved go back, and so do facts imported since that name "
+        "the merged place. Verified (gazetteer) places are merged and unmerged by admins only."
+    )
+    # Selectbox options are plain text (no Markdown): names go in as they are.
+    labels = {
+        int(r["id"]): f"{r['name']} (id {r['id']}{', verified' if r['verified'] else ''}) → {r['into']}"
+        for _, r in merged.iterrows()
+    }
+    with st.form("data_unmerge_form"):
+        source = st.selectbox("Merged place", list(labels), format_func=labels.get, key="data_unmerge_source")
+        submitted = st.form_submit_button("Undo merge")
+    if submitted and source is not None:
+        from db.auth import PermissionDenied
+        from db.curation import CurationError
+
+        try:
+            done = data.unmerge_place(int(source))
+        except (CurationError, PermissionDenied) as exc:
+            st.error(f"Not unmerged: {inert(exc)}")
+            return
+        st.success(inert(done))
 
 
 def show_templates() -> None:
@@ -137,7 +181,7 @@ def show_templates() -> None:
                 mime="text/csv", key=f"data_columns_{kind.value}",
             )  # fmt: skip
             guide = pd.read_csv(io.StringIO(columns_csv(layout)), dtype=str, keep_default_na=False)
-            st.dataframe(guide, hide_index=True, width="stretch")
+            st.dataframe(safe_table(guide), hide_index=True, width="stretch")
 
 
 st.title("Data")
@@ -150,5 +194,6 @@ cols[3].metric("Imports", f"{counts.get('imports', 0):,}")
 cols[4].metric("Places", f"{counts.get('places', 0):,}")
 show_imports()
 show_unverified_places()
+show_merged_places()
 show_templates()
-st.caption(f"Store: {data.store_label()}")
+st.caption(f"Store: {inert(data.store_label())}")

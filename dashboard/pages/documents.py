@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, review_data
+from dashboard.cells import safe_table
 from dashboard.highlight import KIND_LABELS, highlight_html, legend_html, spans_from_records
+from dashboard.inert import inert
 
 IMPORT_COLUMNS = {
     "import_id": "import", "file_name": "file", "title": "title", "publisher": "publisher",
@@ -49,11 +51,12 @@ def default_import(ids: list[int]) -> int:
 
 
 def show_report(doc: dict[str, Any], row: pd.Series) -> None:
-    st.subheader(text_or(doc["title"], doc["file_name"]))
+    # Title, publisher and file name come from the report: inert() keeps them plain text.
+    st.subheader(inert(text_or(doc["title"], doc["file_name"])))
     st.caption(
-        f"{text_or(doc['publisher'], 'Publisher unknown')} · published {text_or(doc['published'], 'date unknown')} "
-        f"· {doc['file_name']} ({doc['format']}, {doc['content_type']})"
-    )
+        inert(f"{text_or(doc['publisher'], 'Publisher unknown')} · published {text_or(doc['published'], 'date unknown')} "
+              f"· {doc['file_name']} ({doc['format']}, {doc['content_type']})")
+    )  # fmt: skip
     cols = st.columns(4)
     for col, (label, name) in zip(
         cols,
@@ -73,15 +76,17 @@ def show_report(doc: dict[str, Any], row: pd.Series) -> None:
         kind=facts["kind"].map(lambda k: KIND_LABELS.get(k, k)),
         when=[when(r) for _, r in facts.iterrows()],
     )
-    st.dataframe(table[list(FACT_COLUMNS)].rename(columns=FACT_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(
+        safe_table(table[list(FACT_COLUMNS)].rename(columns=FACT_COLUMNS)), hide_index=True, width="stretch"
+    )
     if int(row["pending"]):
         st.caption(f"{int(row['pending'])} fact(s) wait for review on the **Review** page.")
 
 
 def show_table_import(row: pd.Series) -> None:
-    st.subheader(str(row["file_name"]))
+    st.subheader(inert(row["file_name"]))
     st.caption(
-        f"A {row['format']} import by {row['imported_by']}, "
+        f"A {inert(row['format'])} import by {inert(row['imported_by'])}, "
         f"{pd.Timestamp(row['imported_at']).strftime('%Y-%m-%d %H:%M')} UTC. Its rows became facts directly "
         "(confirmed on import); there is no text to highlight."
     )
@@ -102,7 +107,7 @@ if imports.empty:
         "No imports yet. Reports (`.txt`, `.md`, `.html`, `.pdf`, `.docx`) and tables imported with "
         "`python -m cli ingest FILE` appear here; a report opens with its extracted facts highlighted."
     )
-    st.caption(f"Store: {data.store_label()}")
+    st.caption(f"Store: {inert(data.store_label())}")
     st.stop()
 
 reports = int(imports["has_text"].sum())
@@ -110,7 +115,9 @@ st.caption(
     f"{len(imports)} import(s), newest first: {reports} report(s) with text, {len(imports) - reports} table(s)."
 )
 shown = imports.assign(published=imports["published"].map(lambda v: text_or(v, "")))
-st.dataframe(shown[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS), hide_index=True, width="stretch")
+st.dataframe(
+    safe_table(shown[list(IMPORT_COLUMNS)].rename(columns=IMPORT_COLUMNS)), hide_index=True, width="stretch"
+)
 
 labels = {int(r["import_id"]): import_label(r) for _, r in imports.iterrows()}
 ids = list(labels)
@@ -123,4 +130,4 @@ if doc is not None:
     show_report(doc, row)
 else:
     show_table_import(row)
-st.caption(f"Store: {data.store_label()}")
+st.caption(f"Store: {inert(data.store_label())}")

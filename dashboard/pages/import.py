@@ -8,6 +8,8 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import data, uploads
+from dashboard.cells import safe_table
+from dashboard.inert import inert
 from dashboard.session import require_actor
 from dashboard.uploads import UploadOutcome
 from db.auth import Actor
@@ -52,16 +54,18 @@ def options_form() -> dict[str, object]:
 
 def show_outcome(outcome: UploadOutcome) -> None:
     if outcome.refused:
-        st.error(f"Not imported; nothing was stored. {outcome.refused}")
+        st.error(f"Not imported; nothing was stored. {inert(outcome.refused)}")  # quotes the file
         return
     summary = outcome.summary
     assert summary is not None
     if summary.status == "already imported":
         st.info(
-            f"{summary.file} was already imported (import #{summary.import_id}): the same content adds nothing."
+            f"{inert(summary.file)} was already imported (import #{summary.import_id}): the same content adds nothing."
         )
     else:
-        st.success(f"{summary.file} imported as {summary.format} (import #{summary.import_id}).")
+        st.success(
+            f"{inert(summary.file)} imported as {inert(summary.format)} (import #{summary.import_id})."
+        )
     cols = st.columns(len(COUNTS))
     for col, (attr, label) in zip(cols, COUNTS, strict=True):
         col.metric(label, f"{getattr(summary, attr):,}")
@@ -75,11 +79,18 @@ def show_outcome(outcome: UploadOutcome) -> None:
         f"{len(rejects):,} row(s) rejected and not stored: fix them in your file and import it again "
         "(the rows already stored count as duplicates then)."
     )
-    st.dataframe(rejects, hide_index=True, width="stretch")
+    if len(rejects) > REJECTS_SHOWN:  # a 50 MB file can reject a million rows: the download has them all
+        st.caption(
+            f"The first {REJECTS_SHOWN:,} of {len(rejects):,} rejected rows; the download holds them all."
+        )
+    st.dataframe(safe_table(rejects.head(REJECTS_SHOWN)), hide_index=True, width="stretch")
     st.download_button(
         "Download the rejected rows (CSV)", data.csv_bytes(rejects), file_name=f"{summary.file}-rejected.csv",
         mime="text/csv", key="import_rejects_download", on_click="ignore",
     )  # fmt: skip
+
+
+REJECTS_SHOWN = 1_000
 
 
 def run_import(upload: UploadedFile, options: dict[str, object], actor: Actor) -> UploadOutcome:
@@ -101,7 +112,7 @@ def run_import(upload: UploadedFile, options: dict[str, object], actor: Actor) -
 st.title("Import")
 actor = require_actor()
 if not actor.may("import"):
-    st.info(f"Importing files needs the editor role; {actor.name} is a {actor.role}. Ask an admin.")
+    st.info(f"Importing files needs the editor role; {inert(actor.name)} is a {actor.role}. Ask an admin.")
     st.stop()
 limit = uploads.max_upload_mb()
 
@@ -109,7 +120,7 @@ st.caption(
     "Upload a convoy, besieged-population or toll table (CSV or XLSX; templates on the Data page), an HXL file, "
     "an ACLED export, an AWSD or Insecurity Insight incident file, daily casualty JSON, or an OCHA COD gazetteer "
     f"(p-code table or GeoJSON){', or a report' if uploads.reports_accepted() else ''}. "
-    f"Up to {limit} MB per file. The same file imported twice adds nothing. Imported as {actor.name}: "
+    f"Up to {limit} MB per file. The same file imported twice adds nothing. Imported as {inert(actor.name)}: "
     "recorded with the import and on every fact it stores."
 )
 upload = st.file_uploader(
@@ -123,9 +134,9 @@ if clicked and upload is not None:
     except Exception as exc:  # a loader or writer bug: nothing was stored (one transaction)
         st.session_state.pop("import_outcome", None)
         st.error(
-            f"The import failed and nothing was stored: {exc}. Please report this file to the maintainers."
+            f"The import failed and nothing was stored: {inert(exc)}. Please report this file to the maintainers."
         )
 outcome = st.session_state.get("import_outcome")
 if isinstance(outcome, UploadOutcome):
     show_outcome(outcome)
-st.caption(f"Store: {data.store_label()}")
+st.caption(f"Store: {inert(data.store_label())}")

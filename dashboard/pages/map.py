@@ -9,8 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, map_data, maps
+from dashboard.cells import safe_table
 from dashboard.charts import format_range
 from dashboard.filters import week_label, week_options
+from dashboard.inert import inert
 from dashboard.maps import METRIC_LABELS, RANGED, MapView
 from db.shapes import SOURCE_MEANING
 from loaders.normalise.dates import week_start
@@ -59,7 +61,7 @@ def show_table(frame: pd.DataFrame, view: MapView) -> None:
         }
     )  # fmt: skip
     with st.expander(f"The figures as a table ({len(table)} place(s))"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(safe_table(table), hide_index=True, width="stretch")
         st.download_button(
             "Download as CSV", data.csv_bytes(table), file_name=f"map-{view.metric}-{view.start}-{view.end}.csv",
             mime="text/csv", key="map_download", on_click="ignore",
@@ -71,8 +73,14 @@ def show_unlocated(frame: pd.DataFrame, view: MapView) -> None:
     if missing.empty:
         return
     listed = ", ".join(
-        f"{r.place} ({format_range(r.low, r.high)})" for r in missing.itertuples()
+        f"{inert(r.place)} ({format_range(r.low, r.high)})" for r in missing.itertuples()
     )  # every one, not the first few: these figures appear nowhere else on the map
+    if not map_data.exact_allowed():  # a viewer's map has area coordinates only
+        st.warning(
+            f"{len(missing)} place(s) with {METRIC_LABELS[view.metric].lower()} are in no admin area with "
+            f"coordinates and are not on the map: {listed}. An editor can place them."
+        )
+        return
     st.warning(
         f"{len(missing)} place(s) with {METRIC_LABELS[view.metric].lower()} have no coordinates and are not "
         f"on the map: {listed}. Merge each into a known place on the Data page, or import an OCHA COD "
@@ -96,6 +104,11 @@ admin = map_data.admin_boundaries(int(level)) if level != NO_BOUNDARIES else Non
 boundary_note = "Country outlines: Natural Earth (public domain)"
 if admin:
     boundary_note += f"; {level_label(level)} boundaries imported from OCHA COD files"
+if admin and admin.get("skipped"):  # stored before imports checked geometry: left out, not a crash
+    st.warning(
+        f"{len(admin['skipped'])} boundary shape(s) have damaged geometry and are not drawn; import the "
+        "OCHA COD GeoJSON layer again to replace them."
+    )
 
 if span is None:
     st.info(
@@ -105,7 +118,7 @@ if span is None:
     st.plotly_chart(
         maps.place_map(pd.DataFrame(), "convoys", countries=countries, admin=admin), config=CONFIG
     )
-    st.caption(f"{boundary_note}. Store: {data.store_label()}")
+    st.caption(f"{boundary_note}. Store: {inert(data.store_label())}")
     st.stop()
 
 with st.sidebar:
@@ -137,9 +150,12 @@ st.plotly_chart(
 if frame.empty:
     st.info(f"No {METRIC_LABELS[metric].lower()} recorded from {start:%-d %b %Y} to {end:%-d %b %Y}.")
 else:
+    # Viewers see the public variant's positions: each place at its admin-2 area (map_data).
+    blurred = " Each place is drawn at its admin-2 area, as in the public report."
+    where = "" if map_data.exact_allowed() else blurred
     st.caption(
-        f"{len(frame)} place(s); {figures.sources} {SOURCE_MEANING[metric]} behind this map. {boundary_note}."
+        f"{len(frame)} place(s); {figures.sources} {SOURCE_MEANING[metric]} behind this map. {boundary_note}.{where}"
     )
     show_unlocated(frame, view)
     show_table(frame, view)
-st.caption(f"Store: {data.store_label()}")
+st.caption(f"Store: {inert(data.store_label())}")

@@ -10,8 +10,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import charts, data
+from dashboard.cells import safe_table
 from dashboard.charts import format_count, format_range
 from dashboard.filters import OverviewFilters, sidebar_filters, week_label, week_options
+from dashboard.inert import inert
 from db.queries import OUTCOMES
 from loaders.normalise.dates import week_start
 
@@ -30,7 +32,7 @@ st.title("Overview")
 span = data.data_range()
 if span is None:
     st.info(EMPTY_STORE)
-    st.caption(f"Store: {data.store_label()}")
+    st.caption(f"Store: {inert(data.store_label())}")
     st.stop()
 
 filters = sidebar_filters(
@@ -38,7 +40,9 @@ filters = sidebar_filters(
 )
 first, last = max(span[0], filters.start), min(span[1], filters.end)
 if first > last:
-    st.info(f"{filters.describe()} The store holds facts from {span[0]} to {span[1]}: widen the dates.")
+    st.info(
+        f"{inert(filters.describe())} The store holds facts from {span[0]} to {span[1]}: widen the dates."
+    )
     st.stop()
 weeks = week_options(first, last)
 # Default: the latest week with convoys or tolls (a trailing besieged observation is no "news").
@@ -50,7 +54,7 @@ include_pending = filters.include_pending
 overview = OverviewFilters(week=week, include_pending=include_pending)
 suffix = " (incl. pending)" if include_pending else ""
 
-st.caption(f"{filters.describe()} Headline week {week_label(week)}, with up to {overview.trend_weeks} "
+st.caption(f"{inert(filters.describe())} Headline week {week_label(week)}, with up to {overview.trend_weeks} "
            "weeks of trend before it.")  # fmt: skip
 if include_pending:
     st.warning("Includes pending (unreviewed) facts: figures may change after review.")
@@ -114,7 +118,7 @@ def show_alerts(alerts: pd.DataFrame) -> None:
         return
     for kind, title in ALERT_TITLES.items():
         for message in alerts.loc[alerts["alert"] == kind, "message"]:
-            st.warning(f"**{title}:** {message}")
+            st.warning(f"**{title}:** {inert(message)}")  # the message names places: stored text
     st.caption("Toll alert: both ends of the low–high band rose by more than 25 % on the week before. "
                "No report: no fact of any kind for four weeks, from a place with reports in the 12 weeks before.")  # fmt: skip
 
@@ -141,9 +145,9 @@ for i, (figure, columns, note) in enumerate(panels):
 
 with st.expander("The figures as a table"):
     shown = trend.assign(week=trend["week"].map(week_label))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(safe_table(shown), hide_index=True, width="stretch")
     st.download_button(
         "Download as CSV", data.csv_bytes(shown), file_name=f"overview-{shown['week'].iloc[-1][:8]}.csv",
         mime="text/csv", key="overview_download",
     )  # fmt: skip
-st.caption(f"Store: {data.store_label()}")
+st.caption(f"Store: {inert(data.store_label())}")

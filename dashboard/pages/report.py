@@ -9,8 +9,17 @@ import streamlit.components.v1 as components
 
 from dashboard import data
 from dashboard.filters import place_label, week_label, week_options
+from dashboard.inert import inert
 from dashboard.report.files import FORMATS, MIME, file_name, record_export, render
-from dashboard.report.model import DEFAULT_THRESHOLD, VARIANTS, ReportOptions, WeeklyReport, build_report
+from dashboard.report.model import (
+    DEFAULT_THRESHOLD,
+    VARIANTS,
+    ReportError,
+    ReportOptions,
+    WeeklyReport,
+    build_report,
+    min_threshold,
+)
 from dashboard.session import require_actor
 from db.auth import Actor, report_action
 from loaders.normalise.dates import week_start
@@ -63,17 +72,24 @@ with st.expander("Title, label and suppression"):
     title = st.text_input("Title", key="report_title", placeholder="Access Monitor weekly report – WEEK")
     classification = st.text_input("Classification label", key="report_classification",
                                    placeholder="PUBLIC or INTERNAL – not for distribution")  # fmt: skip
-    threshold = st.number_input("Suppress counts of people below (public)", min_value=1, max_value=100,
-                                value=DEFAULT_THRESHOLD, key="report_threshold")  # fmt: skip
+    # build_report refuses a lower one too: the widget only saves a viewer the round trip.
+    lowest = min_threshold(actor)
+    threshold = st.number_input("Suppress counts of people below (public)", min_value=lowest, max_value=100,
+                                value=max(DEFAULT_THRESHOLD, lowest), key="report_threshold",
+                                help=None if lowest == 1 else f"{lowest} at least for a {actor.role}.")  # fmt: skip
 
 options = ReportOptions(
     week, place, places[place]["name"] if place is not None else None, variant, int(threshold),
     title.strip() or None, classification.strip() or None,
 )  # fmt: skip
 key = data.store_key()
-with st.spinner("Assembling the report…"):
-    report = _report(key, options, actor)
-st.caption(report.scope)
+try:
+    with st.spinner("Assembling the report…"):
+        report = _report(key, options, actor)
+except ReportError as exc:
+    st.error(f"Report not made: {inert(exc)}")
+    st.stop()
+st.caption(inert(report.scope))  # names the place: stored text
 if not report.has_data:
     st.warning(f"No convoy, besieged-population or toll fact is dated in {week_label(week)}: the report "
                "would only carry figures forward. Choose another week.")  # fmt: skip

@@ -6,8 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.cells import safe_table
 from dashboard.charts import format_range
 from dashboard.filters import format_day
+from dashboard.inert import inert
 from dashboard.layout import filtered_page
 
 HELP = """
@@ -58,6 +60,6 @@ data.show_chart(charts.cumulative_curve(band, measure),
 st.subheader("Sources side by side")
 place = filters.place_name or "every place"
 st.caption(
-    f"{place}, {format_day(sel.start)} – {format_day(sel.end)}: each source's own figures, never added up."
+    f"{inert(place)}, {format_day(sel.start)} – {format_day(sel.end)}: each source's own figures, never added up."
 )
-st.dataframe(compare, hide_index=True, width="stretch")
+st.dataframe(safe_table(compare), hide_index=True, width="stretch")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from dashboard.report.model import WeeklyReport
+from dashboard.report.model import WeeklyReport, check_threshold
 from db.auth import Actor, audit, report_action, require
 from db.migrate import upgrade
 
@@ -62,6 +62,7 @@ def export_files(report: WeeklyReport, fmt: str, *, actor: Actor, url: str | Non
     to HDX one by one), every other format as one file. Checks ``actor`` may export the variant and
     audits the export (one line) in the store at ``url``."""
     require(actor, report_action(report.options.variant))
+    check_threshold(report.options, actor)  # a report built for an editor is not a viewer's to export
     if fmt == "hxl":
         from dashboard.report.hxl import hxl_files
 
@@ -78,12 +79,13 @@ def export_files(report: WeeklyReport, fmt: str, *, actor: Actor, url: str | Non
 def record_export(report: WeeklyReport, fmt: str, *, actor: Actor, url: str | None = None) -> None:
     """Check and audit a download of ``fmt`` (the page renders the bytes beforehand, cached)."""
     require(actor, report_action(report.options.variant))
+    check_threshold(report.options, actor)
     _audit(report, fmt, actor, url, [file_name(report, fmt)])
 
 
 def _audit(report: WeeklyReport, fmt: str, actor: Actor, url: str | None, files: list[str]) -> None:
     o = report.options
     details = {"variant": o.variant, "format": fmt, "week": report.iso_week, "place_id": o.place_id,
-               "place": o.place_name, "files": files}  # fmt: skip
+               "place": o.place_name, "threshold": o.threshold, "files": files}  # fmt: skip
     with upgrade(url).begin() as conn:
         audit(conn, actor, "export", stem(report), details)

@@ -5,6 +5,11 @@ The *public* variant is made here, once, so no format can forget it: pending fac
 coordinates moved to the admin-2 area, people counts below the threshold replaced by '<5'.
 ``build_report`` checks the actor first: the public variant is open to every role, the internal
 one (pending facts, exact coordinates) needs an editor (db.auth).
+
+Viewers are outside the sensitive boundary: they see what the public variant shows, and no more.
+So the suppression threshold is checked here too, not only by the page's widget: below
+MIN_PUBLIC_THRESHOLD only an actor who may export the internal variant (who sees the exact
+counts anyway) may set it; a viewer asking for less is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from loaders.normalise.text import fold
 Variant = Literal["public", "internal"]
 VARIANTS: tuple[Variant, ...] = ("public", "internal")
 DEFAULT_THRESHOLD = 5
+# The lowest threshold a viewer may choose for the public variant (counts 1-4 of people never leave
+# the store through a viewer). Editors and admins may go lower: they may read the exact counts.
+MIN_PUBLIC_THRESHOLD = DEFAULT_THRESHOLD
 TREND_WEEKS = 12
 # Counts of people: suppressed below the threshold in the public variant (convoys and trucks are not).
 PEOPLE = ("people_served", "besieged_low", "besieged_high", "killed_low", "killed_high",
@@ -308,6 +316,33 @@ def _alerts(options: ReportOptions, trend: pd.DataFrame, url: str | None) -> pd.
 # ---- the report ------------------------------------------------------------------------------------
 
 
+def min_threshold(actor: Actor) -> int:
+    """The lowest public-variant threshold ``actor`` may ask for: 1 for those who may export the
+    internal variant, MIN_PUBLIC_THRESHOLD for everyone else."""
+    return 1 if actor.may(report_action("internal")) else MIN_PUBLIC_THRESHOLD
+
+
+def check_threshold(options: ReportOptions, actor: Actor) -> None:
+    """Refuse a public-variant threshold below what ``actor`` may ask for (ReportError)."""
+    if options.variant != "public":
+        return
+    lowest = min_threshold(actor)
+    if (
+        isinstance(options.threshold, bool)
+        or not isinstance(options.threshold, int)
+        or options.threshold < lowest
+    ):
+        why = (
+            f"a {actor.role} may not go below {lowest}: smaller counts of people are for editors"
+            if lowest > 1
+            else "it must be a whole number of 1 or more"
+        )
+        raise ReportError(
+            f"suppression threshold {options.threshold!r} refused for the public report: {why}. "
+            f"Use {lowest} or more (default {DEFAULT_THRESHOLD})."
+        )
+
+
 def _scope(options: ReportOptions) -> str:
     where = f"{options.place_name} and the places inside it" if options.place_id else "every place"
     facts = "confirmed and pending (unreviewed) facts" if options.include_pending else "confirmed facts only"
@@ -318,8 +353,10 @@ def build_report(
     options: ReportOptions, url: str | None = None, generated: dt.datetime | None = None, *, actor: Actor
 ) -> WeeklyReport:
     """Assemble the report of ``options.week`` from the store at ``url`` (default: DATABASE_URL) for
-    ``actor``; raises db.auth.PermissionDenied when their role may not see ``options.variant``."""
+    ``actor``; raises db.auth.PermissionDenied when their role may not see ``options.variant``, and
+    ReportError when the public threshold is below what their role may ask for."""
     require(actor, report_action(options.variant))
+    check_threshold(options, actor)
     options = replace(options, week=week_start(options.week))
     span = queries.data_range(url)
     first = week_start(span[0]) if span else options.week

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from loaders.limits import Budget
 from loaders.records import LoadError, LoadResult, Severity
 from loaders.reports import schema as schema
 from loaders.reports.documents import SUFFIXES, parse_published, read_document
@@ -57,7 +58,8 @@ def load(path: Path, **options: Any) -> LoadResult:
     from loaders.registry import Format, sha256_file
 
     path = Path(path)
-    doc = read_document(path, options.get("encoding"))
+    budget = Budget(path.name)  # pages, characters and seconds: a report's cost is capped
+    doc = read_document(path, options.get("encoding"), budget)
     published = parse_published(options.get("published")) or doc.published
     if options.get("published") and parse_published(options.get("published")) is None:
         raise LoadError(path.name, f"published date {options['published']!r} is not a date; write YYYY-MM-DD")
@@ -67,7 +69,7 @@ def load(path: Path, **options: Any) -> LoadResult:
         publisher=doc.publisher, published=published, title=doc.title, text=doc.text,
         content_type=doc.content_type,
     )  # fmt: skip
-    extraction = extract_text(doc.text, doc.body_start, published, doc.publisher, extra)
+    extraction = extract_text(doc.text, doc.body_start, published, doc.publisher, extra, budget.check)
     result.records = [to_record(d, doc.text, published, extraction.doc.country) for d in extraction.drafts]
     result.rows_in = len(result.records)
     result.meta["kind"] = "report"

@@ -194,14 +194,18 @@ def analyse(
     published: dt.date | None,
     publisher: str | None,
     places: PlaceMatcher,
+    check: Callable[[str], None] | None = None,
 ) -> DocContext:
-    """Find dates, counts, places and organisations in every sentence; resolve references."""
+    """Find dates, counts, places and organisations in every sentence; resolve references.
+    ``check`` is called every 100 sentences (a report's time budget, loaders.limits.Budget)."""
     sents: list[Sent] = []
     body = "\n".join(text[seg.start : seg.end] for seg in segments if not seg.heading)
     lexicon = unknown_lexicon(body, places)
     lowercase = lowercase_vocabulary(body)
     geo: list[list[GeoMatch]] = []
     for idx, seg in enumerate(segments):
+        if check is not None and idx % 100 == 0:
+            check(f"analysing sentence {idx:,} of {len(segments):,}")
         s_text = text[seg.start : seg.end]
         dates = _year_from_neighbours(find_dates(s_text, published))
         dateline = _dateline_end(s_text, dates) if idx < 4 else 0

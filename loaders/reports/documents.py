@@ -12,8 +12,9 @@ import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from loaders.limits import REPORT_CONTENT_BYTES, REPORT_PAGES, Budget
 from loaders.normalise.dates import parse_date
 from loaders.normalise.text import decode_bytes
 from loaders.records import LoadError
@@ -39,19 +40,25 @@ class Document:
     body_start: int = 0
 
 
-def read_document(path: Path, encoding: str | None = None) -> Document:
-    """Read ``path`` into a :class:`Document`. Raises LoadError when the file cannot be read."""
+def read_document(path: Path, encoding: str | None = None, budget: Budget | None = None) -> Document:
+    """Read ``path`` into a :class:`Document`. Raises LoadError when the file cannot be read, or is
+    over the report's page, character or time budget (loaders.limits)."""
+    budget = budget or Budget(path.name)
     suffix = path.suffix.lower()
-    raw = path.read_bytes()
     used: str | None = None
     if suffix == ".pdf":
-        text = pdf_text(path)
+        text = pdf_text(path, budget)
     elif suffix == ".docx":
-        text = docx_text(path)
+        text = docx_text(path, budget)
     else:
+        raw = path.read_bytes()
+        if len(raw) > 4 * budget.chars:  # UTF-8 spends at most 4 bytes a character: over for sure
+            budget.count(len(raw) // 4, f"{len(raw):,} bytes")
         text, used = decode_bytes(raw, path.name, encoding)
         if suffix in {".html", ".htm"}:
+            budget.check("the HTML markup")
             text = html_text(text)
+        budget.count(len(text), f"{len(text):,} characters")
     text = normalise(text)
     if not text.strip():
         raise LoadError(path.name, "holds no text; for a scanned PDF, run OCR first and load the text")
@@ -144,21 +151,70 @@ def html_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path, budget: Budget | None = None) -> str:
+    """The text layer of a PDF, page by page, within ``budget``: at most REPORT_PAGES pages, at most
+    REPORT_CONTENT_BYTES of page content (a crafted PDF repeats one large content stream on every
+    page: measured before any text is extracted), and the character and time caps checked after
+    each page, so a PDF over them is refused at the first page that crosses them."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
+    budget = budget or Budget(path.name)
     try:
         reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        count = len(reader.pages)
+        if count > REPORT_PAGES:
+            raise LoadError(
+                path.name, f"has {count:,} pages, more than the {REPORT_PAGES:,} Access Monitor reads from one "
+                f"report; nothing was stored. Split it into smaller files (by chapter or by month) and import each",
+            )  # fmt: skip
+        _check_content(path.name, reader)
+        pages: list[str] = []
+        total = 0
+        for number, page in enumerate(reader.pages, start=1):
+            pages.append((page.extract_text() or "").strip("\n"))
+            total += len(pages[-1]) + 2
+            budget.count(total, f"reached on page {number:,} of {count:,}")
+    except (PdfReadError, PyPdfError, ValueError, KeyError, OSError) as exc:
         raise LoadError(
             path.name, f"is not a readable PDF ({exc}); save it again or export it as text"
         ) from None
-    return "\n\n".join(p.strip("\n") for p in pages)
+    return "\n\n".join(pages)
 
 
-def docx_text(path: Path) -> str:
+def _check_content(file: str, reader: Any) -> None:
+    """Refuse a PDF whose pages hold more content than REPORT_CONTENT_BYTES, each page counted
+    with every stream it draws; a stream shared by many pages is decoded once but counted on each
+    (text extraction would read it again for every page)."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    sizes: dict[tuple[int, int], int] = {}
+    shared: dict[tuple[int, int], int] = {}
+    total = 0
+    for number, page in enumerate(reader.pages, start=1):
+        contents = page.get("/Contents")
+        refs = contents if isinstance(contents, ArrayObject) else [contents] if contents is not None else []
+        for ref in refs:
+            key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else (-number, id(ref))
+            if key not in sizes:
+                sizes[key] = len(ref.get_object().get_data())
+            shared[key] = shared.get(key, 0) + 1
+            total += sizes[key]
+        if total > REPORT_CONTENT_BYTES:
+            repeated = max(shared.values())
+            why = (
+                f"{repeated} pages draw the same content stream"
+                if repeated > 1
+                else f"its first {number:,} pages"
+            )
+            raise LoadError(
+                file, f"holds more than {REPORT_CONTENT_BYTES // (1024 * 1024)} MB of page content ({why}), more "
+                "than a report's text needs: it is crafted or mostly drawings. Export the report's text (or "
+                "split the PDF into smaller files) and import that",
+            )  # fmt: skip
+
+
+def docx_text(path: Path, budget: Budget | None = None) -> str:
     from defusedxml import ElementTree
 
     try:
@@ -182,8 +238,10 @@ def docx_text(path: Path) -> str:
         raise LoadError(
             path.name, f"is not a readable Word document ({exc}); save it again as .docx"
         ) from None
+    budget = budget or Budget(path.name)
     paragraphs = []
-    for para in root.iter(f"{_W}p"):
+    total = 0
+    for number, para in enumerate(root.iter(f"{_W}p"), start=1):
         chunks = []
         for node in para.iter():
             if node.tag == f"{_W}t" and node.text:
@@ -193,4 +251,7 @@ def docx_text(path: Path) -> str:
             elif node.tag in {f"{_W}br", f"{_W}cr"}:
                 chunks.append("\n")
         paragraphs.append("".join(chunks))
+        total += len(paragraphs[-1]) + 1
+        if number % 200 == 0 or total > budget.chars:
+            budget.count(total, f"reached at paragraph {number:,}")
     return "\n".join(paragraphs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loaders.reports.analysis import DocContext, analyse
@@ -35,10 +36,15 @@ def extract_text(
     published: dt.date | None = None,
     publisher: str | None = None,
     extra_places: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    check: Callable[[str], None] | None = None,
 ) -> Extraction:
-    """Every fact in ``text`` (the body starts at ``body_start``), in document order."""
+    """Every fact in ``text`` (the body starts at ``body_start``), in document order. ``check``
+    (a report's loaders.limits.Budget.check) is called between batches of sentences and raises
+    when the report has taken too long."""
+    check = check or _no_check
     segments, tables = split_body(text, body_start)
-    doc = analyse(text, segments, published, publisher, matcher(extra_places))
+    check(f"after splitting {len(segments):,} sentences")
+    doc = analyse(text, segments, published, publisher, matcher(extra_places), check)
     tolls: list[Draft] = []
     besieged: list[Draft] = []
     convoys: list[Draft] = []
@@ -46,6 +52,8 @@ def extract_text(
     speaker_para = -1
     previous_convoy = False
     for sent in doc.sents:
+        if sent.idx % 100 == 0:
+            check(f"reading facts at sentence {sent.idx:,} of {len(doc.sents):,}")
         if sent.heading:
             continue
         found_tolls = sentence_tolls(doc, sent, last_sources)
@@ -83,6 +91,10 @@ def extract_text(
             fact.outcome_tags = _ordered(fact.outcome_tags)
     facts.sort(key=lambda f: f.start)
     return Extraction(facts, doc)
+
+
+def _no_check(where: str) -> None:
+    """No budget: extraction from a string given directly (tests, the extractor's evaluation)."""
 
 
 # 'It included 22 WFP trucks': a part of the convoy just named, which went where and when it went.

@@ -14,13 +14,23 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.session import SESSION_KEY
+from dashboard import session
+from dashboard.session import SESSION_KEY, SINGLE_USER_ENV
 from db import auth
 from db.auth import Actor
 from db.engine import dispose_all
 from db.migrate import forget, upgrade
 from tests.conftest import fresh_store_url
 from tests.dashboard.seed import SEED_FILES, Store, import_csv
+
+
+@pytest.fixture(autouse=True)
+def single_user_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page tests run through AppTest, which makes no HTTP request: opt in to single-user mode as admin
+    (as `make run` opts in) and present the Host a browser on this machine sends. Tests of the
+    refusals (tests/dashboard/test_single_user.py) undo either."""
+    monkeypatch.setenv(SINGLE_USER_ENV, "admin")
+    monkeypatch.setattr(session, "request_headers", lambda: [("Host", f"localhost:{session.server_port()}")])
 
 
 def _reset(url: str) -> None:

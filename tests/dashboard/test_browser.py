@@ -90,7 +90,8 @@ def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
     seeded_url = journey_store[0]
     streamlit = Path(sys.executable).with_name("streamlit")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": seeded_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "DATABASE_URL": seeded_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           "ACCESS_MONITOR_SINGLE_USER": "editor"}  # fmt: skip
     log = tmp_path / "streamlit.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import loaders.registry
+import loaders.worker
 from dashboard import data, uploads
 from db import queries
 from db.auth import Actor, PermissionDenied
@@ -135,13 +136,13 @@ def test_upload_limit_setting(raw: str, limit: int, monkeypatch: pytest.MonkeyPa
 
 def test_options_progress_and_temp_file(empty_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
-    real = loaders.registry.load_file
+    real = loaders.worker.load_isolated  # the loader runs in a child process (memory and time limits)
 
-    def spy(path: Path, **options: Any):  # type: ignore[no-untyped-def]
+    def spy(path: Path, progress: Any = None, **options: Any):  # type: ignore[no-untyped-def]
         seen["path"], seen["options"] = Path(path), dict(options)
-        return real(path, **options)
+        return real(path, progress, **options)
 
-    monkeypatch.setattr(loaders.registry, "load_file", spy)
+    monkeypatch.setattr(loaders.worker, "load_isolated", spy)
     steps: list[tuple[str, int, int]] = []
     options = {
         "date_order": "dmy",

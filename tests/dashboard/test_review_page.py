@@ -7,7 +7,7 @@ import html
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db import documents
+from db import documents, review
 from db.auth import Actor
 from db.engine import database_url
 from db.writer import write_import
@@ -43,6 +43,11 @@ def _html(at: AppTest) -> str:
 def _ids(url: str) -> dict[str, int]:
     facts = documents.pending_facts(url=url)
     return {str(r["kind"]): int(r["id"]) for _, r in facts.iterrows()}
+
+
+def _plain(markdown: str) -> str:
+    """An alert's text as the reader sees it: the page escapes stored text's Markdown with '\\'."""
+    return markdown.replace("\\", "")
 
 
 def _status(url: str, fact_id: int) -> str:
@@ -92,7 +97,7 @@ def test_confirm_button_confirms_and_moves_on(report_store: Store) -> None:
     assert not at.exception
     assert _status(report_store.url, ids["convoy"]) == "confirmed"
     assert documents.fact_history(ids["convoy"], report_store.url)["changed_by"].tolist() == ["Amira"]
-    assert at.success[0].value == f"Fact #{ids['convoy']} confirmed."
+    assert _plain(at.success[0].value) == f"Fact #{ids['convoy']} confirmed."
     chooser = at.selectbox(key="review_fact")
     assert chooser.value == ids["civilian_toll"] and ids["convoy"] not in chooser.options
 
@@ -120,7 +125,7 @@ def test_edit_form_saves_each_changed_field(report_store: Store) -> None:
     at.selectbox(key=f"review_edit_killed_qualifier_{toll}").set_value("at_least")
     at.button(key="review_save").click().run()
     assert not at.exception
-    assert "saved (killed, killed_qualifier, sources)" in at.success[0].value
+    assert "saved (killed, killed_qualifier, sources)" in _plain(at.success[0].value)
     detail = documents.fact_detail(toll, report_store.url)
     assert detail is not None
     assert (detail["killed"], detail["killed_qualifier"], detail["sources"], detail["review_status"]) == (
@@ -141,7 +146,7 @@ def test_bad_edit_names_the_field_and_changes_nothing(report_store: Store) -> No
     at.text_input(key=f"review_edit_trucks_{convoy}").input("13 trucks")
     at.button(key="review_save_confirm").click().run()
     assert not at.exception
-    assert "trucks: '13 trucks' is not a whole number" in at.error[0].value
+    assert "trucks: '13 trucks' is not a whole number" in _plain(at.error[0].value)
     assert _status(report_store.url, convoy) == "pending"
     assert documents.fact_history(convoy, report_store.url).empty
 
@@ -173,3 +178,63 @@ def test_filters_by_kind_and_document(report_store: Store) -> None:
     tolls = documents.pending_facts("civilian_toll", second.import_id, report_store.url)
     assert [int(i) for i in tolls["id"]] == [int(o.split()[0].lstrip("#")) for o in chooser.options]
     assert len(chooser.options) == 1
+
+
+# ---- two editors, one fact (issue 13, item 12) ----------------------------------------------------
+
+
+def _open_toll(url: str, actor: Actor) -> tuple[AppTest, int]:
+    toll = _ids(url)["civilian_toll"]
+    at = _page(actor=actor)
+    at.selectbox(key="review_fact").set_value(toll).run()
+    assert at.text_input(key=f"review_edit_killed_{toll}").value == "25"
+    return at, toll
+
+
+def test_a_stale_form_does_not_undo_another_editors_change(report_store: Store) -> None:
+    url = report_store.url
+    at, toll = _open_toll(url, Actor("Ben", "editor"))
+    review.edit_fact(
+        toll, {"killed": 27}, actor=Actor("Amira", "editor"), url=url
+    )  # while Ben's form is open
+    # Ben changes another field only: that field is saved, Amira's 27 stays (the old form sent 25 back).
+    at.text_input(key=f"review_edit_injured_{toll}").input("3")
+    at.button(key="review_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    detail = documents.fact_detail(toll, url)
+    assert detail is not None and (detail["killed"], detail["injured"]) == (27, 3)
+    assert at.text_input(key=f"review_edit_killed_{toll}").value == "27"  # the form was drawn afresh
+
+
+def test_a_stale_save_of_the_same_field_is_refused_and_the_form_reloads(report_store: Store) -> None:
+    url = report_store.url
+    at, toll = _open_toll(url, Actor("Ben", "editor"))
+    review.edit_fact(toll, {"killed": 27}, actor=Actor("Amira", "editor"), url=url)
+    at.text_input(key=f"review_edit_killed_{toll}").input("30")
+    at.button(key="review_save").click().run()
+    assert not at.exception
+    assert "killed was changed from 25 to 27 by Amira at" in _plain(at.error[0].value)
+    assert "(your 30 was not saved)" in _plain(at.error[0].value)
+    assert "The form now shows them" in _plain(at.error[0].value)
+    detail = documents.fact_detail(toll, url)
+    assert detail is not None and detail["killed"] == 27
+    assert at.text_input(key=f"review_edit_killed_{toll}").value == "27"
+    # Now that Ben has seen 27, his change goes through.
+    at.text_input(key=f"review_edit_killed_{toll}").input("30")
+    at.button(key="review_save").click().run()
+    assert not at.error and not at.exception
+    detail = documents.fact_detail(toll, url)
+    assert detail is not None and detail["killed"] == 30
+
+
+def test_confirming_a_fact_edited_since_it_was_shown_is_refused(report_store: Store) -> None:
+    url = report_store.url
+    at, toll = _open_toll(url, Actor("Ben", "editor"))
+    review.edit_fact(toll, {"killed": 27}, actor=Actor("Amira", "editor"), url=url)
+    at.button(key="review_confirm").click().run()
+    assert not at.exception
+    message = _plain(at.error[0].value)
+    assert "Amira edited it (killed)" in message and "before you confirm it" in message
+    assert _status(url, toll) == "pending"
+    at.button(key="review_confirm").click().run()  # the page shows the current fact now: confirmed
+    assert not at.error and _status(url, toll) == "confirmed"

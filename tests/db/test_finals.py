@@ -12,7 +12,7 @@ import pytest
 
 from commands.ingest import DEMO_DIR
 from db import convoys, rules
-from db.curation import merge_place
+from db.curation import merge_place, unmerge_place
 from db.engine import write_engine
 from db.finals import refresh_convoys
 from db.review import confirm_fact, edit_fact, reject_fact
@@ -20,7 +20,7 @@ from db.selection import Selection
 from db.writer import write_import
 from loaders.records import DateValue, FactKind, FactRecord, LoadResult, PlaceRef, Provenance, Quantity
 from loaders.registry import load_file
-from tests.conftest import EDITOR, fresh_store_url
+from tests.conftest import ADMIN, EDITOR, fresh_store_url
 from tests.db.test_rollups import _assert_in_step, _assert_pages_equal, _read, _stored
 
 WINDOW = Selection(dt.date(2018, 2, 5), dt.date(2018, 4, 29))
@@ -111,11 +111,17 @@ def test_convoy_finals_follow_every_write(url: str) -> None:
     harasta, madaya = (
         int(_read(url, f"SELECT id FROM places WHERE name = '{n}'")[0][0]) for n in ("Harasta", "Madaya")
     )
-    merge_place(madaya, harasta, actor=EDITOR, url=url)
+    merge_place(madaya, harasta, actor=ADMIN, url=url)  # Madaya is a verified place: admins only
     _check(url, "a place merge")
     assert {
         r[0] for r in _read(url, "SELECT DISTINCT place_id FROM convoy_finals WHERE convoy_key = 'C-2'")
     } == {harasta}
+    unmerge_place(madaya, actor=ADMIN, url=url)
+    _check(url, "a place unmerge")
+    c2_places = _read(url, "SELECT DISTINCT place_id FROM convoy_finals WHERE convoy_key = 'C-2'")
+    assert {r[0] for r in c2_places} == {madaya}  # both of C-2's rows were at Madaya before the merge
+    merge_place(madaya, harasta, actor=ADMIN, url=url)
+    _check(url, "the place merged again")
 
     # An event dataset re-imported without a convoy's last row retracts that row.
     events = [_convoy("E-1", 21, "delivered", 8), _convoy("E-1", 22, "attacked")]

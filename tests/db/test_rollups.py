@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from commands.ingest import DEMO_DIR, DEMO_FILES
 from db import analytics, convoys, queries, rollups, rules, tolls, trends
-from db.curation import merge_place
+from db.curation import merge_place, unmerge_place
 from db.engine import write_engine
 from db.models import Fact
 from db.review import confirm_fact, edit_fact, reject_fact
@@ -243,6 +243,10 @@ def test_rollups_follow_every_write(url: str) -> None:
         target = int(known[known["name"] == "Douma"]["id"].iloc[0])
         merge_place(int(unverified["id"].iloc[0]), target, actor=EDITOR, url=url)
         _assert_in_step(url, "place merge")
+        unmerge_place(int(unverified["id"].iloc[0]), actor=EDITOR, url=url)
+        _assert_in_step(url, "place unmerge")
+        merge_place(int(unverified["id"].iloc[0]), target, actor=EDITOR, url=url)
+        _assert_in_step(url, "place merged again")
 
     write_import(_events("v1", [_toll("1", 3, 1), _toll("2", 5, 2), _toll("3", 7, 3)]), actor=EDITOR, url=url)
     edited = _events("v2", [_toll("1", 3, 1), _toll("2", 6, 2)], dataset="acled", countries=["SYR"],
