@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	$(BIN)/python -m cli demo
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+	ACCESS_MONITOR_SINGLE_USER=$${ACCESS_MONITOR_SINGLE_USER:-editor} $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
 demo: $(STAMP)
 	$(BIN)/python -m cli demo

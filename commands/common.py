@@ -1,4 +1,13 @@
-"""What every command shares: the consoles, the progress bar, and who is running the command."""
+"""What every command shares: the consoles, the progress bar, and who is running the command.
+
+Who runs a command (``actor_for``): once the store holds an account, --user NAME (or
+$ACCESS_MONITOR_USER) and that account's password (prompted, or $ACCESS_MONITOR_PASSWORD), checked
+like a dashboard login: throttled per name and per OS login (``os:<login>``), failures audited.
+With no account at all the CLI acts as a local admin, without the dashboard's single-user opt-in:
+whoever runs it can already read and write the store directly (the SQLite file is theirs, mode
+0600; on PostgreSQL they hold DATABASE_URL's credentials), so a login would protect nothing there.
+The store's file permissions and the database credentials are the CLI's boundary.
+"""
 
 from __future__ import annotations
 
@@ -35,9 +44,14 @@ def actor_for(args: argparse.Namespace, action: str, default_name: str | None = 
             password = getpass.getpass(f"Password for {name}: ")
         if not password:
             raise AuthError(f"no password for '{name}': run in a terminal to be asked, or set {PASSWORD_ENV}")
-        actor = auth.authenticate(name, password)
+        actor = auth.authenticate(name, password, client=os_client())
     auth.require(actor, action)
     return actor
+
+
+def os_client() -> str:
+    """The CLI's throttling client: the machine login that runs it (db.throttle)."""
+    return f"os:{auth.os_user()}"
 
 
 def progress_bar() -> Progress:

@@ -48,3 +48,15 @@ def disable_user(name: str) -> bool:
     from db import auth
 
     return auth.disable_user(name, actor=require_actor(), url=database_url())
+
+
+def enable_user(name: str) -> bool:
+    from db import auth
+
+    return auth.enable_user(name, actor=require_actor(), url=database_url())
+
+
+def reset_password(name: str, password: str) -> None:
+    from db import auth
+
+    auth.reset_password(name, password, actor=require_actor(), url=database_url())

@@ -10,9 +10,11 @@ import leaves no audit line and a committed one always has it. Failed logins are
 they are committed on their own, since the login they record never happens. There is no function
 to change or delete audit lines, and the database refuses it too (triggers of migration 0004).
 
-Passwords are hashed with argon2id (argon2-cffi); only the hash is stored. Verification is
-constant-time, and an unknown name costs a verification against a dummy hash, so timing does not
-tell which names have accounts.
+Passwords: db.passwords holds the policy (length, common passwords, not the name) and argon2id
+hashing with a bounded number of parallel verifications; only the hash is stored, and an unknown
+name costs a verification against a dummy hash, so timing does not tell which names have accounts.
+Logins are throttled per name and per client, and repeated failures collapse into one audit line
+per name and window (db.throttle, shared through the store).
 """
 
 from __future__ import annotations
@@ -21,13 +23,11 @@ import datetime as dt
 import getpass
 import re
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
+from db import passwords, throttle
 from db.engine import read_engine
 from db.migrate import upgrade
 from db.models import AuditEvent, User
@@ -41,6 +41,7 @@ ROLES = ("viewer", "editor", "admin")
 MIN_ROLE: dict[str, str] = {
     "read": "viewer", "export_public": "viewer",
     "read_pending": "editor", "import": "editor", "review": "editor", "edit": "editor", "merge": "editor", "export_internal": "editor",
+    "merge_verified": "admin",
     "users": "admin", "audit": "admin", "delete": "admin", "settings": "admin", "backup": "admin",
     "restore": "admin",
 }  # fmt: skip
@@ -49,22 +50,16 @@ ACTION_WORDS = {
     "read": "read the store", "export_public": "export the public report",
     "read_pending": "see pending (unreviewed) facts", "import": "import files",
     "review": "review facts", "edit": "edit facts", "merge": "merge places",
+    "merge_verified": "merge or unmerge verified (gazetteer) places",
     "export_internal": "export the internal report (pending facts, exact coordinates)",
     "users": "manage accounts", "audit": "read the audit log", "delete": "delete data",
     "settings": "change settings", "backup": "back up the store", "restore": "restore the store",
 }  # fmt: skip
-AUDIT_ACTIONS = ("login", "login_failed", "logout", "import", "review", "edit", "merge", "export", "user_add",
-                 "role_change", "user_disable", "backup", "restore")  # fmt: skip
-MIN_PASSWORD = 8
+AUDIT_ACTIONS = ("login", "login_failed", "logout", "import", "review", "edit", "merge", "unmerge", "export", "user_add",
+                 "role_change", "user_disable", "user_enable", "password_change", "password_reset", "backup",
+                 "restore")  # fmt: skip
+MIN_PASSWORD = passwords.MIN_PASSWORD
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
-_hasher = PasswordHasher()
-
-
-@cache
-def _dummy_hash() -> str:
-    # Made on the first failed login, not at import: argon2id fills 64 MiB to hash, and every
-    # process that imports db (an import's reader process too) would carry that peak.
-    return _hasher.hash("not a password anyone has")
 
 
 class PermissionDenied(PermissionError):
@@ -117,14 +112,22 @@ def report_action(variant: str) -> str:
     return "export_internal" if variant == "internal" else "export_public"
 
 
+def os_user() -> str:
+    """The machine's login name ('local' when the system has none for this process)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "local"
+
+
+def local_actor(name: str | None = None, role: str = "admin") -> Actor:
+    """Single-user mode's actor (no accounts in the store), named after the OS login: the dashboard's
+    is an editor unless the opt-in says admin; the CLI's is an admin (dashboard.session, commands.common)."""
+    return Actor(name or os_user(), role)
+
+
 def local_admin(name: str | None = None) -> Actor:
-    """Single-user mode's actor (no accounts in the store): an admin named after the OS login."""
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):  # no passwd entry (some containers)
-            name = "local"
-    return Actor(name, "admin")
+    return local_actor(name, "admin")
 
 
 def _utcnow() -> dt.datetime:
@@ -166,7 +169,8 @@ def audit_events(
     """Audit lines, newest first, filtered by user, action and dates (inclusive, UTC). Admins only.
     DataFrame with columns id, at (datetime), user, action, target, details (dict or None)."""
     require(actor, "audit")
-    upgrade(url)
+    with upgrade(url).begin() as conn:  # failed logins counted in windows that have closed
+        throttle.flush_due(conn, throttle.clock(), _audit_failure)
     query = select(AuditEvent.id, AuditEvent.at, AuditEvent.user.label("user"), AuditEvent.action,
                    AuditEvent.target, AuditEvent.details)  # fmt: skip
     if user:
@@ -188,11 +192,16 @@ def audit_events(
 # ---- accounts -----------------------------------------------------------------------------------
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash ('$argon2id$...'); refuses passwords shorter than MIN_PASSWORD."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise AuthError(f"the password is too short: use at least {MIN_PASSWORD} characters")
-    return _hasher.hash(password)
+def hash_password(password: str, name: str | None = None) -> str:
+    """An argon2id hash ('$argon2id$...') of a password that meets the policy for account ``name``
+    (db.passwords.problem); raises AuthError saying what is wrong with it otherwise."""
+    problem = passwords.problem(password, name)
+    if problem:
+        raise AuthError(problem)
+    try:
+        return passwords.hash_password(password)
+    except passwords.Busy as exc:
+        raise AuthError(str(exc)) from None
 
 
 def _check_name(name: str) -> str:
@@ -222,7 +231,7 @@ def add_user(name: str, password: str, role: str, *, actor: Actor, url: str | No
     """Create an account. Admins only (in single-user mode: the local admin, to create the first)."""
     require(actor, "users")
     name, role = _check_name(name), _check_role(role)
-    hashed = hash_password(password)
+    hashed = hash_password(password, name)
     with upgrade(url).begin() as conn:
         if conn.execute(select(User.id).where(User.name == name)).first() is not None:
             raise AuthError(f"there is already an account called '{name}'; choose another name")
@@ -285,53 +294,121 @@ def disable_user(name: str, *, actor: Actor, url: str | None = None) -> bool:
     return True
 
 
-def authenticate(name: str, password: str, *, url: str | None = None) -> Actor:
+def enable_user(name: str, *, actor: Actor, url: str | None = None) -> bool:
+    """Let disabled account ``name`` log in again (and forget its failed logins); False when it was
+    enabled already. Admins only."""
+    require(actor, "users")
+    with upgrade(url).begin() as conn:
+        account = _account(conn, name)
+        if not account["disabled"]:
+            return False
+        conn.execute(update(User).where(User.name == name).values(disabled=False))
+        throttle.clear(conn, name, _audit_failure)
+        audit(conn, actor, "user_enable", name, {"role": account["role"]})
+    return True
+
+
+def reset_password(name: str, password: str, *, actor: Actor, url: str | None = None) -> None:
+    """Give account ``name`` a new password (the policy applies) and lift its login lock; for a user
+    who forgot theirs. Admins only; the audit line names who reset whose password, never the password."""
+    require(actor, "users")
+    hashed = hash_password(password, name)
+    with upgrade(url).begin() as conn:
+        _account(conn, name)
+        conn.execute(update(User).where(User.name == name).values(password_hash=hashed))
+        throttle.clear(conn, name, _audit_failure)
+        audit(conn, actor, "password_reset", name)
+
+
+def change_password(
+    name: str, old: str, new: str, *, client: str | None = None, url: str | None = None
+) -> None:
+    """A user changes their own password: the old one is checked like a login (throttled, failures
+    audited), the new one must meet the policy and differ from the old."""
+    problem = passwords.problem(new, name)
+    if problem:
+        raise AuthError(problem)
+    if new == old:
+        raise AuthError("the new password is the old one: choose another")
+    row = _checked_account(name, old, client=client, url=url)
+    hashed = hash_password(new, row["name"])
+    with upgrade(url).begin() as conn:
+        throttle.succeeded(conn, row["name"], client, _audit_failure)
+        conn.execute(update(User).where(User.id == row["id"]).values(password_hash=hashed))
+        audit(conn, row["name"], "password_change", row["name"])
+
+
+def authenticate(name: str, password: str, *, client: str | None = None, url: str | None = None) -> Actor:
     """The actor of a correct name and password; raises AuthError otherwise (the same message for an
-    unknown name and a wrong password). A failure is audited in a transaction of its own."""
-    engine = upgrade(url)
-    name = (name or "").strip()[:100]
-    with read_engine(url).connect() as conn:
-        row = conn.execute(select(User.__table__).where(User.name == name)).mappings().one_or_none()
-    if row is None:
-        _verify(_dummy_hash(), password or "")  # as long as a real check: timing tells no names
-        _login_failed(engine, name, "unknown user")
-    elif not _verify(row["password_hash"], password or ""):
-        _login_failed(engine, name, "wrong password")
-    elif row["disabled"]:
-        _login_failed(engine, name, "disabled")
+    unknown name and a wrong password; a lock says until when). ``client`` identifies where the
+    attempt comes from (a browser's address, ``os:<login>`` for the CLI) for db.throttle."""
+    row = _checked_account(name, password, client=client, url=url)
     actor = Actor(row["name"], row["role"])
-    with engine.begin() as conn:
-        values: dict[str, Any] = {"last_login": _utcnow()}
-        if _hasher.check_needs_rehash(row["password_hash"]):
-            values["password_hash"] = _hasher.hash(password)
+    values: dict[str, Any] = {"last_login": _utcnow()}
+    if passwords.needs_rehash(row["password_hash"]):
+        values["password_hash"] = passwords.hash_password(password)
+    with upgrade(url).begin() as conn:
+        throttle.succeeded(conn, actor.name, client, _audit_failure)
         conn.execute(update(User).where(User.id == row["id"]).values(**values))
         audit(conn, actor, "login", actor.name)
     return actor
 
 
-def _login_failed(engine: Engine, name: str, reason: str) -> NoReturn:
-    """Audit a failed login (committed on its own: there is no action to roll back with) and refuse."""
+def _checked_account(name: str, password: str, *, client: str | None, url: str | None) -> Any:
+    """The enabled account whose password is ``password``, through the throttle (db.throttle); every
+    failure is counted and audited in a transaction of its own before AuthError is raised."""
+    engine = upgrade(url)
+    name = (name or "").strip()[:100]
+    now = throttle.clock()
     with engine.begin() as conn:
-        audit(conn, name or "(no name)", "login_failed", name or None, {"reason": reason})
+        throttle.flush_due(conn, now, _audit_failure)
+        refusal = throttle.begin_attempt(conn, name, client, now)
+        if refusal is not None:
+            throttle.failed(conn, name, "locked", now, _audit_failure)
+    if refusal is not None:
+        raise AuthError(refusal.message(name or "(no name)", now))
+    with read_engine(url).connect() as conn:
+        row = conn.execute(select(User.__table__).where(User.name == name)).mappings().one_or_none()
+    try:  # an unknown name costs a check against a dummy hash: timing tells no names
+        matches = passwords.verify(
+            passwords.dummy_hash() if row is None else row["password_hash"], password or ""
+        )
+    except passwords.Busy as exc:
+        raise AuthError(str(exc)) from None
+    reason = ("unknown user" if row is None else "wrong password" if not matches
+              else "disabled" if row["disabled"] else None)  # fmt: skip
+    if reason is None:
+        return row
+    with engine.begin() as conn:
+        throttle.failed(conn, name, reason, throttle.clock(), _audit_failure)
     if reason == "disabled":
         raise AuthError(f"the account '{name}' is disabled; ask an admin to enable it")
     raise AuthError("unknown user or wrong password")
 
 
-def _verify(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+def _audit_failure(conn: Connection, name: str, details: dict[str, Any]) -> None:
+    """db.throttle's audit writer: one login_failed line (a single failure or a collapsed count)."""
+    audit(conn, name or "(no name)", "login_failed", name or None, details)
 
 
-def current_role(name: str, url: str | None = None) -> str | None:
-    """The role of enabled account ``name`` now, or None when it is disabled or gone (a session of
-    the dashboard re-reads it on every page, so role changes and disabling apply at once)."""
+def current_role(name: str, url: str | None = None, stamp: str | None = None) -> str | None:
+    """The role of enabled account ``name`` now, or None when it is disabled or gone, or when ``stamp``
+    (a session's password_stamp) no longer matches: a session of the dashboard re-reads it on every
+    page, so role changes, disabling and a password change or reset apply at once."""
     upgrade(url)
+    query = select(User.role, User.disabled, User.password_hash).where(User.name == name)
     with read_engine(url).connect() as conn:
-        row = conn.execute(select(User.role, User.disabled).where(User.name == name)).one_or_none()
-    return None if row is None or row.disabled else str(row.role)
+        row = conn.execute(query).one_or_none()
+    if row is None or row.disabled or (stamp is not None and stamp != passwords.stamp(row.password_hash)):
+        return None
+    return str(row.role)
+
+
+def password_stamp(name: str, url: str | None = None) -> str | None:
+    """A fingerprint of account ``name``'s current password hash, kept in a session (see current_role)."""
+    with read_engine(url).connect() as conn:
+        hashed = conn.execute(select(User.password_hash).where(User.name == name)).scalar_one_or_none()
+    return None if hashed is None else passwords.stamp(hashed)
 
 
 def logout(actor: Actor, url: str | None = None) -> None:

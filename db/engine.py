@@ -32,10 +32,25 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 READ_CACHE_KIB = -16384  # negative: KiB
 
 
+def create_private(path: Path) -> None:
+    """Create the store file readable and writable by its owner only (0600) when it does not exist.
+
+    SQLite would create it with the process umask (usually world-readable), and the store holds
+    confidential facts and password hashes. An empty file is a valid empty database; SQLite gives
+    the -wal and -shm files the database file's permissions.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def _prepare_sqlite(url: str, *, write: bool) -> Engine:
     path = make_url(url).database
-    if path and path != ":memory:":
+    if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private(Path(path))
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard.data as data
 from dashboard import review_data, session
 from dashboard.session import SESSION_KEY
-from db import auth
+from db import auth, throttle
 from db.auth import Actor
 from db.trends import Selection
 from db.writer import write_import
@@ -144,7 +144,7 @@ def test_the_admin_page_lists_the_log_and_adds_accounts(team_store: Store) -> No
     at.switch_page("dashboard/pages/audit.py").run()
     assert not at.exception, [e.value for e in at.exception]
     at.text_input(key="audit_new_name").input("newbie")
-    at.text_input(key="audit_new_password").input("newbie-password")
+    at.text_input(key="audit_new_password").input("orange kites at noon")
     at.selectbox(key="audit_new_role").set_value("viewer")
     at.button(key="FormSubmitter:audit_add_user-Add account").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -188,3 +188,84 @@ def test_cached_pending_facts_never_reach_a_viewer(
 
     monkeypatch.setattr(data, "current_actor", lambda: Actor("ed", "editor"))
     assert len(data.convoy_facts(everything)) == 1  # and the viewer's result does not hide them from editors
+
+
+# ---- throttling, password change, reset and enable (issue 13 items 5 and 15) ------------------------
+
+
+def test_the_login_form_is_throttled(team_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [dt.datetime(2026, 12, 8, 12, 0, 0)]
+    monkeypatch.setattr(throttle, "clock", lambda: now[0])
+    auth.add_user("amal", PASSWORD, "editor", actor=ADMIN, url=team_store.url)
+    at = _app().run()
+    for attempt in range(5):
+        at.text_input(key="login_name").input("amal")
+        at.text_input(key="login_password").input(f"guess {attempt}")
+        at.button[0].click().run()
+        assert "unknown user or wrong password" in at.error[0].value
+        now[0] += dt.timedelta(seconds=10)
+    at.text_input(key="login_name").input("amal")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "Access Monitor: log in"
+    assert "too many failed logins for 'amal'" in at.error[0].value and "12:01:40 UTC" in at.error[0].value
+    now[0] += dt.timedelta(minutes=2)
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "Overview"
+
+
+def _form_login(name: str, password: str) -> AppTest:
+    at = _app().run()
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert at.title[0].value == "Overview", [e.value for e in at.error]
+    return at
+
+
+def test_a_password_reset_ends_the_sessions_opened_with_the_old_one(team_store: Store) -> None:
+    auth.add_user("amal", PASSWORD, "editor", actor=ADMIN, url=team_store.url)
+    at = _form_login("amal", PASSWORD)
+    assert at.run().title[0].value == "Overview"
+    auth.reset_password("amal", "a clean slate today", actor=ADMIN, url=team_store.url)
+    assert at.run().title[0].value == "Access Monitor: log in"
+
+
+def test_a_user_changes_their_password_in_the_sidebar(team_store: Store) -> None:
+    auth.add_user("amal", PASSWORD, "editor", actor=ADMIN, url=team_store.url)
+    other = _form_login("amal", PASSWORD)  # the same user in another browser
+    at = _form_login("amal", PASSWORD)
+    at.text_input(key="auth_pw_old").input(PASSWORD)
+    at.text_input(key="auth_pw_new").input("amal2026")
+    at.text_input(key="auth_pw_again").input("amal2026")
+    at.button(key="FormSubmitter:auth_password_form-Change password").click().run()
+    assert "too short" in at.sidebar.error[0].value
+    for key, value in (("old", PASSWORD), ("new", "a fresh new sentence"), ("again", "a fresh new sentence")):
+        at.text_input(key=f"auth_pw_{key}").input(value)
+    at.button(key="FormSubmitter:auth_password_form-Change password").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Password changed" in at.sidebar.success[0].value
+    assert auth.authenticate("amal", "a fresh new sentence", url=team_store.url).name == "amal"
+    assert at.run().title[0].value == "Overview"  # this session goes on
+    assert other.run().title[0].value == "Access Monitor: log in"  # the other one ends
+
+
+def test_an_admin_resets_a_password_and_enables_an_account(team_store: Store) -> None:
+    auth.add_user("amal", PASSWORD, "editor", actor=ADMIN, url=team_store.url)
+    auth.add_user("other-admin", PASSWORD, "admin", actor=ADMIN, url=team_store.url)
+    auth.disable_user("amal", actor=ADMIN, url=team_store.url)
+    at = login(_app(), team_store.url, "root", "admin").run()
+    at.switch_page("dashboard/pages/audit.py").run()
+    at.selectbox(key="audit_reset_name").set_value("amal")
+    at.text_input(key="audit_reset_password").input("a clean slate today")
+    at.button(key="FormSubmitter:audit_reset-Reset password").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "done" in at.success[0].value
+    assert at.selectbox(key="audit_enable_name").options == ["amal"]
+    at.selectbox(key="audit_enable_name").set_value("amal")
+    at.button(key="FormSubmitter:audit_enable-Enable (may log in again)").click().run()
+    assert "done" in at.success[0].value
+    assert auth.authenticate("amal", "a clean slate today", url=team_store.url).role == "editor"
+    actions = list(auth.audit_events(ADMIN, url=team_store.url)["action"])
+    assert actions.index("user_enable") < actions.index("password_reset")  # newest first
