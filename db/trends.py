@@ -144,7 +144,8 @@ def weekly_overview(
 ) -> pd.DataFrame:
     """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
     review filters applied. Same columns (toll_sources included), plus attempted,
-    delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``:
+    delivered_or_partial, delivered_share, besieged_places, besieged_unknown (besieged places whose
+    figure expired) and the separate hard_to_reach_low/high and trapped_low/high (db.sieges). ``convoys``, ``obs``:
     convoy_facts and besieged_observations already fetched for ``sel``; ``counts``: db.convoys.convoy_counts
     (the rollup's, where the filters allow), used instead of ``convoys``."""
     weeks = sel.weeks()
@@ -160,7 +161,9 @@ def weekly_overview(
     # on the week costs more than the rest of the Overview's arithmetic).
     assert weekly["week"].tolist() == besieged["week"].tolist() == band["week"].tolist() == weeks
     out = weekly.copy()
-    for col, name in [("besieged_low",) * 2, ("besieged_high",) * 2, ("places", "besieged_places")]:
+    besieged_cols = ["besieged_low", "besieged_high", "besieged_unknown", "hard_to_reach_low", "hard_to_reach_high",
+                     "trapped_low", "trapped_high"]  # fmt: skip
+    for col, name in [*((c, c) for c in besieged_cols), ("places", "besieged_places")]:
         out[name] = besieged[col].to_numpy()
     for col, name in [*((v, v) for v in rules.TOLL_VALUES), ("sources", "toll_sources")]:
         out[name] = band[col].to_numpy()
