@@ -177,9 +177,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 # (the chart, how many sources are behind it, its data as CSV).
 
 from db import convoys as _convoys  # noqa: E402
+from db import sieges as _sieges  # noqa: E402
 from db import tolls as _tolls  # noqa: E402
 from db import trends as _trends  # noqa: E402
 from db.rules import provenance_summary as _provenance  # noqa: E402
+from db.sieges import Ages  # noqa: E402
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -249,19 +251,24 @@ def besieged_observations(sel: Selection) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _besieged_by_week(key: StoreKey, sel: Selection) -> pd.DataFrame:
-    return _trends.besieged_by_week(sel, key[0], obs=_besieged_observations(key, sel))
+def _besieged_by_week(key: StoreKey, sel: Selection, limits: Ages) -> pd.DataFrame:
+    return _trends.besieged_by_week(sel, key[0], obs=_besieged_observations(key, sel), limits=limits)
 
 
 def besieged_by_week(sel: Selection) -> pd.DataFrame:
     """Each place's carried-forward figure at the end of every week (db.trends.besieged_by_week)."""
-    return _besieged_by_week(store_key(), _scoped(sel))
+    return _besieged_by_week(store_key(), _scoped(sel), siege_ages())
 
 
 def besieged_table(sel: Selection) -> pd.DataFrame:
-    """Places under siege at the window's end (db.trends.besieged_table)."""
+    """The figures standing at the window's end, expired ones listed (db.trends.besieged_table)."""
     key, sel = store_key(), _scoped(sel)
-    return _trends.besieged_table(sel, key[0], obs=_besieged_observations(key, sel))
+    return _trends.besieged_table(sel, key[0], obs=_besieged_observations(key, sel), limits=siege_ages())
+
+
+def siege_ages() -> Ages:
+    """The stale and expiry ages in force (db.sieges.ages: read from the environment there)."""
+    return _sieges.ages()
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -309,20 +316,24 @@ def toll_trends(sel: Selection) -> dict[str, pd.DataFrame]:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _trend_overview(key: StoreKey, sel: Selection) -> pd.DataFrame:
+def _trend_overview(key: StoreKey, sel: Selection, limits: Ages) -> pd.DataFrame:
     fetched = {"counts": _convoy_counts(key, sel), "obs": _besieged_observations(key, sel)}
-    return _trends.weekly_overview(sel, key[0], **fetched)
+    return _trends.weekly_overview(sel, key[0], **fetched, limits=limits)
 
 
 def trend_overview(sel: Selection) -> pd.DataFrame:
     """The Overview's weekly figures under the global filters (db.trends.weekly_overview)."""
-    return _trend_overview(store_key(), _scoped(sel))
+    return _trend_overview(store_key(), _scoped(sel), siege_ages())
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _alerts(key: StoreKey, week: dt.date, sel: Selection) -> pd.DataFrame:
     return _trends.alerts(
-        week, sel, key[0], weekly=_trend_overview(key, sel), obs=_besieged_observations(key, sel)
+        week,
+        sel,
+        key[0],
+        weekly=_trend_overview(key, sel, siege_ages()),
+        obs=_besieged_observations(key, sel),
     )
 
 

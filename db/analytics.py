@@ -2,8 +2,9 @@
 
 - Convoys count once, by their *final* outcome (the latest row of a convoy reference).
 - Besieged population at a date: each place's latest observation carried forward until a newer
-  one or a "lifted" report; sources at the same date give a low–high range; a place is left out
-  when a place containing it (eastern Ghouta for Douma) has its own current figure.
+  one or a "lifted" report (of the place or of a place containing it); sources at the same date give
+  a low–high range; a place is left out when a place containing it (eastern Ghouta for Douma) has
+  its own current figure; figures age out (db.sieges: stale, then expired).
 - Tolls: never summed across sources. Each source's figures are spread evenly over their
   period's days; for a place and week the range runs from the lowest source to the highest.
   Cumulative figures become increments between reports of the same source.
@@ -13,8 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from db.sieges import Ages
 
 ParentMap = dict[int, int | None]
 
@@ -51,17 +56,22 @@ def final_convoys(rows: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby("convoy_key", sort=False).tail(1).reset_index(drop=True)
 
 
-def besieged_at(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
-    """Current observation per place at ``day``, contained places dropped.
+def besieged_at(
+    obs: pd.DataFrame, day: dt.date, parents: ParentMap, limits: Ages | None = None
+) -> pd.DataFrame:
+    """The figures standing at ``day`` (db.sieges.standing: lifts reach inner places, each status its
+    own figure, contained places dropped, ages marked).
 
-    ``obs`` columns: place_id, date, status, pop_low, pop_high. Returns place_id, as_of,
-    status, pop_low, pop_high, sources (number of rows behind the figure).
+    ``obs`` columns: place_id, date, status, pop_low, pop_high. Returns place_id, as_of, status,
+    pop_low, pop_high, sources (number of rows behind the figure), figure, age_days, stale, expired.
+    Totals keep only rows whose figure is wanted and not expired (db.sieges.counted).
     """
-    cols = ["place_id", "as_of", "status", "pop_low", "pop_high", "sources"]
-    current = latest_observations(obs, day)
-    standing = {p: row for p, row in current.items() if not row["lifted"]}
-    keep = drop_contained(standing, parents)
-    rows = [[p, *(standing[p][c] for c in cols[1:])] for p in standing if p in keep]
+    from db import sieges  # db.sieges builds on this module's helpers
+
+    cols = ["place_id", "as_of", "status", "pop_low", "pop_high", "sources", "figure", "age_days", "stale",
+            "expired"]  # fmt: skip
+    standing = sieges.standing(latest_observations(obs, day), sieges.lift_dates(obs), day, parents, limits)
+    rows = [[p, *(row[c] for c in cols[1:])] for p, row in standing.items()]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from db import analytics
+from db import analytics, sieges
 from db.engine import read_engine
 from db.migrate import upgrade
 from db.models import (
@@ -118,9 +118,10 @@ def besieged_observations(until: dt.date, scope: Scope = Scope(), url: str | Non
 
 
 def besieged_current(day: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
-    """Places under siege at ``day`` with their latest figure (contained places left out)."""
+    """Places counted in "people besieged" at ``day`` with their latest figure (db.sieges: besieged
+    status only, lifted and expired figures and contained places left out)."""
     obs = besieged_observations(day, scope, url)
-    current = analytics.besieged_at(obs, day, place_parents(url))
+    current = sieges.counted(analytics.besieged_at(obs, day, place_parents(url)))
     names = obs.drop_duplicates("place_id").set_index("place_id")["place"] if not obs.empty else pd.Series()
     return current.assign(place=current["place_id"].map(names))
 
@@ -203,9 +204,9 @@ def weekly_overview(
     obs = besieged_observations(end, scope, url)
     lows, highs = [], []
     for week in week_list:
-        current = analytics.besieged_at(obs, week + dt.timedelta(days=6), parents)
-        lows.append(int(current["pop_low"].sum()) if not current.empty else 0)
-        highs.append(int(current["pop_high"].sum()) if not current.empty else 0)
+        current = sieges.counted(analytics.besieged_at(obs, week + dt.timedelta(days=6), parents))
+        lows.append(int(current["pop_low"].fillna(0).sum()) if not current.empty else 0)
+        highs.append(int(current["pop_high"].fillna(0).sum()) if not current.empty else 0)
     out["besieged_low"], out["besieged_high"] = lows, highs
 
     tolls = analytics.weekly_tolls(toll_rows(first_week, end, scope, url), parents)

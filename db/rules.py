@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from db import analytics
+from db import analytics, sieges
 from db.analytics import ParentMap, drop_contained_rows
 
 OUTCOMES = [
@@ -145,14 +145,29 @@ def top_destinations(final: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
 # ---- besieged populations ---------------------------------------------------------------------------
 
 
-def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: ParentMap) -> pd.DataFrame:
-    """Each place's figure at the end (Sunday) of every week, carried forward; lifted sieges and
-    places inside a place with its own figure left out (analytics.besieged_at for every week, in one
-    sweep through the observations in date order). Columns: week, place_id, as_of, pop_low,
-    pop_high, sources."""
-    cols = ["week", "place_id", "as_of", "pop_low", "pop_high", "sources"]
+def besieged_by_week(
+    obs: pd.DataFrame, weeks: Sequence[dt.date], parents: ParentMap, limits: sieges.Ages | None = None
+) -> pd.DataFrame:
+    """Each place's figure at the end (Sunday) of every week, carried forward under db.sieges.standing
+    (lifts reach inner places, contained places left out, ages marked), in one sweep through the
+    observations in date order. Columns: week, place_id, as_of, pop_low, pop_high, sources, figure,
+    age_days, stale, expired (expired rows are listed, never counted: db.sieges.counted)."""
+    cols = [
+        "week",
+        "place_id",
+        "as_of",
+        "pop_low",
+        "pop_high",
+        "sources",
+        "figure",
+        "age_days",
+        "stale",
+        "expired",
+    ]
     if obs.empty or not weeks:
         return pd.DataFrame(columns=cols)
+    limits = limits or sieges.ages()
+    lifts = sieges.lift_dates(obs)
     columns = [obs[c].tolist() for c in ("place_id", "date", "status", "pop_low", "pop_high")]
     rows = sorted(zip(*columns, strict=True), key=lambda r: r[1])  # stable: same-date rows keep their order
     state: dict[int, dict[str, object]] = {}
@@ -164,58 +179,70 @@ def besieged_by_week(obs: pd.DataFrame, weeks: Sequence[dt.date], parents: Paren
             place, date, status, low, high = rows[i]
             analytics.add_observation(state, int(place), date, status, low, high)
             i += 1
-        standing = {p: r for p, r in state.items() if not r["lifted"]}
-        for p in sorted(analytics.drop_contained(standing, parents)):
-            r = standing[p]
+        for p, r in sieges.standing(state, lifts, end, parents, limits).items():
             out.append([week, p, r["as_of"], *(0 if pd.isna(r[c]) else int(r[c]) for c in ("pop_low", "pop_high")),  # type: ignore[call-overload, arg-type]
-                        r["sources"]])  # fmt: skip
+                        r["sources"], r["figure"], r["age_days"], r["stale"], r["expired"]])  # fmt: skip
     if not out:
-        return pd.DataFrame(columns=cols).astype(
-            {"pop_low": "int64", "pop_high": "int64", "sources": "int64"}
-        )
+        types = {c: "int64" for c in ("pop_low", "pop_high", "sources", "age_days")} | {
+            "stale": "bool",
+            "expired": "bool",
+        }
+        return pd.DataFrame(columns=cols).astype(types)
     values = list(zip(*out, strict=True))
     frame: dict[str, Any] = {c: list(v) for c, v in zip(cols, values, strict=True)}
-    for c in ("place_id", "pop_low", "pop_high", "sources"):
+    for c in ("place_id", "pop_low", "pop_high", "sources", "age_days"):
         frame[c] = np.array(frame[c], dtype="int64")
+    for c in ("stale", "expired"):
+        frame[c] = np.array(frame[c], dtype="bool")
     return pd.DataFrame(frame)
 
 
 def besieged_totals(by_week: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
-    """Total people besieged per week: columns week, besieged_low, besieged_high, places."""
-    totals = {w: [0.0, 0.0, 0] for w in weeks}  # plain sums: a few hundred rows at most
-    columns = (
-        [by_week[c].tolist() for c in ("week", "pop_low", "pop_high")] if not by_week.empty else [[], [], []]
-    )
-    for week, low, high in zip(*columns, strict=True):
-        row = totals.get(week)
+    """Per week and figure (besieged, hard_to_reach, trapped: never added together), the sum of the
+    counted figures: columns week, besieged_low, besieged_high, places (besieged places counted),
+    besieged_unknown (besieged places whose figure expired), hard_to_reach_low/high, trapped_low/high."""
+    sums = {(w, f): [0, 0, 0, 0] for w in weeks for f in sieges.FIGURES}  # plain sums: a few hundred rows
+    names = ("week", "figure", "pop_low", "pop_high", "expired")
+    columns = [by_week[c].tolist() for c in names] if not by_week.empty else [[]] * len(names)
+    for week, figure, low, high, expired in zip(*columns, strict=True):
+        row = sums.get((week, figure))
         if row is None:
             continue
-        row[0] += 0 if low is None or low != low else low  # NaN != NaN: a missing end adds nothing
-        row[1] += 0 if high is None or high != high else high
+        if expired:
+            row[3] += 1
+            continue
+        row[0] += int(low)
+        row[1] += int(high)
         row[2] += 1
-    return pd.DataFrame({
-        "week": list(weeks),
-        "besieged_low": pd.array([int(totals[w][0]) for w in weeks], dtype="int64"),
-        "besieged_high": pd.array([int(totals[w][1]) for w in weeks], dtype="int64"),
-        "places": pd.array([totals[w][2] for w in weeks], dtype="int64"),
-    })  # fmt: skip
+    frame: dict[str, Any] = {"week": list(weeks)}
+    for figure in sieges.FIGURES:
+        frame[f"{figure}_low"] = pd.array([sums[w, figure][0] for w in weeks], dtype="int64")
+        frame[f"{figure}_high"] = pd.array([sums[w, figure][1] for w in weeks], dtype="int64")
+    frame["places"] = pd.array([sums[w, "besieged"][2] for w in weeks], dtype="int64")
+    frame["besieged_unknown"] = pd.array([sums[w, "besieged"][3] for w in weeks], dtype="int64")
+    return pd.DataFrame(frame)
 
 
-def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.DataFrame:
+def besieged_table(
+    obs: pd.DataFrame, day: dt.date, parents: ParentMap, limits: sieges.Ages | None = None
+) -> pd.DataFrame:
     """The current table at ``day``: place, pop_low, pop_high, as_of, status, sources (names),
-    besieging_party, place_id; contained places and lifted sieges left out (analytics.besieged_at);
-    largest first. Plain Python over the observations (a few hundred): pandas' per-group calls and
-    per-frame steps cost several times the arithmetic."""
-    cols = ["place", "pop_low", "pop_high", "as_of", "status", "sources", "besieging_party", "place_id"]
+    besieging_party, place_id, figure, age_days, stale, expired; lifted sieges (also through an
+    enclosing place) and contained places left out (db.sieges.standing); expired figures listed with
+    their last figure and date; largest first. Plain Python over the observations (a few hundred):
+    pandas' per-group calls and per-frame steps cost several times the arithmetic."""
+    cols = ["place", "pop_low", "pop_high", "as_of", "status", "sources", "besieging_party", "place_id", "figure",
+            "age_days", "stale", "expired"]  # fmt: skip
     current = analytics.latest_observations(obs, day)
-    standing = {p: row for p, row in current.items() if not row["lifted"]}
-    keep = analytics.drop_contained(standing, parents)
+    standing = sieges.standing(current, sieges.lift_dates(obs), day, parents, limits)
     detail: dict[int, tuple[str, set[str], set[str]]] = {}
     columns = (
-        [obs[c].tolist() for c in ("place_id", "date", "place", "source", "besieging_party")] if keep else []
+        [obs[c].tolist() for c in ("place_id", "date", "place", "source", "besieging_party")]
+        if standing
+        else []
     )
     for place_id, date, place, source, party in zip(*columns, strict=True):
-        if place_id not in keep or standing[place_id]["as_of"] != date:
+        if place_id not in standing or standing[place_id]["as_of"] != date:
             continue
         _, sources, parties = detail.setdefault(place_id, (place, set(), set()))
         if not pd.isna(source):
@@ -224,15 +251,16 @@ def besieged_table(obs: pd.DataFrame, day: dt.date, parents: ParentMap) -> pd.Da
             parties.add(party)
     rows = []
     for place_id, row in standing.items():
-        if place_id not in keep:
-            continue
         place, sources, parties = detail[place_id]
         low, high = (0 if pd.isna(row[c]) else int(row[c]) for c in ("pop_low", "pop_high"))  # type: ignore[call-overload, arg-type]
         rows.append((place, low, high, row["as_of"], row["status"], ", ".join(sorted(sources)),
-                     ", ".join(sorted(parties)), place_id))  # fmt: skip
-    rows.sort(key=lambda r: (-r[2], r[0]))
+                     ", ".join(sorted(parties)), place_id, row["figure"], row["age_days"], row["stale"],
+                     row["expired"]))  # fmt: skip
+    rows.sort(key=lambda r: (r[11], -r[2], r[0]))  # expired (unknown) figures after the counted ones
     out = pd.DataFrame(rows, columns=cols)
-    return out.astype({"pop_low": "int64", "pop_high": "int64", "place_id": "int64"}) if rows else out
+    types = {"pop_low": "int64", "pop_high": "int64", "place_id": "int64", "age_days": "int64", "stale": "bool",
+             "expired": "bool"}  # fmt: skip
+    return out.astype(types) if rows else out
 
 
 def newly_besieged(obs: pd.DataFrame, week: dt.date, parents: ParentMap) -> pd.DataFrame:

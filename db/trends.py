@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import case, func, select
 
-from db import analytics, rules
+from db import analytics, rules, sieges
 from db.convoys import convoy_facts, top_destinations, weekly_convoys
 from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
 from db.queries import place_parents
@@ -106,11 +106,14 @@ def besieged_observations(sel: Selection, url: str | None = None) -> pd.DataFram
     return frame
 
 
-def besieged_by_week(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+def besieged_by_week(
+    sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None, limits: sieges.Ages | None = None
+) -> pd.DataFrame:
     """Each place's carried-forward figure at the end of every week of the window, with its name.
-    Columns: week, place_id, place, as_of, pop_low, pop_high, sources (rows behind the figure)."""
+    Columns: week, place_id, place, as_of, pop_low, pop_high, sources (rows behind the figure),
+    figure, age_days, stale, expired (db.rules.besieged_by_week; ``limits``: db.sieges.ages())."""
     obs = besieged_observations(sel, url) if obs is None else obs
-    out = rules.besieged_by_week(obs, sel.weeks(), place_parents(url))
+    out = rules.besieged_by_week(obs, sel.weeks(), place_parents(url), limits)
     names: dict[int, str] = {}
     for place_id, place in zip(obs["place_id"].tolist(), obs["place"].tolist(), strict=True):
         names.setdefault(place_id, place)  # a plain dict: a few hundred rows, pandas costs more
@@ -118,10 +121,12 @@ def besieged_by_week(sel: Selection, url: str | None = None, obs: pd.DataFrame |
     return out
 
 
-def besieged_table(sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Places under siege at the window's end (columns as db.rules.besieged_table)."""
+def besieged_table(
+    sel: Selection, url: str | None = None, obs: pd.DataFrame | None = None, limits: sieges.Ages | None = None
+) -> pd.DataFrame:
+    """The figures standing at the window's end, expired ones listed (columns as db.rules.besieged_table)."""
     obs = besieged_observations(sel, url) if obs is None else obs
-    return rules.besieged_table(obs, sel.end, place_parents(url))
+    return rules.besieged_table(obs, sel.end, place_parents(url), limits)
 
 
 def besieged_behind(obs: pd.DataFrame, by_week: pd.DataFrame) -> pd.DataFrame:
@@ -141,10 +146,12 @@ def weekly_overview(
     convoys: pd.DataFrame | None = None,
     obs: pd.DataFrame | None = None,
     counts: pd.DataFrame | None = None,
+    limits: sieges.Ages | None = None,
 ) -> pd.DataFrame:
     """db.queries.weekly_overview for the weeks of the window, with the place, organisation and
     review filters applied. Same columns (toll_sources included), plus attempted,
-    delivered_or_partial, delivered_share and besieged_places. ``convoys``, ``obs``:
+    delivered_or_partial, delivered_share, besieged_places, besieged_unknown (besieged places whose
+    figure expired) and the separate hard_to_reach_low/high and trapped_low/high (db.sieges). ``convoys``, ``obs``:
     convoy_facts and besieged_observations already fetched for ``sel``; ``counts``: db.convoys.convoy_counts
     (the rollup's, where the filters allow), used instead of ``convoys``."""
     weeks = sel.weeks()
@@ -154,13 +161,15 @@ def weekly_overview(
         weekly = weekly_convoys(sel, url, rows=convoys)
     weekly = weekly.drop(columns=["sources"])
     obs = besieged_observations(sel, url) if obs is None else obs
-    besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url)), weeks)
+    besieged = rules.besieged_totals(rules.besieged_by_week(obs, weeks, place_parents(url), limits), weeks)
     band = toll_band(sel, url)
     # All three frames hold the window's weeks in order: columns are placed side by side (a merge
     # on the week costs more than the rest of the Overview's arithmetic).
     assert weekly["week"].tolist() == besieged["week"].tolist() == band["week"].tolist() == weeks
     out = weekly.copy()
-    for col, name in [("besieged_low",) * 2, ("besieged_high",) * 2, ("places", "besieged_places")]:
+    besieged_cols = ["besieged_low", "besieged_high", "besieged_unknown", "hard_to_reach_low", "hard_to_reach_high",
+                     "trapped_low", "trapped_high"]  # fmt: skip
+    for col, name in [*((c, c) for c in besieged_cols), ("places", "besieged_places")]:
         out[name] = besieged[col].to_numpy()
     for col, name in [*((v, v) for v in rules.TOLL_VALUES), ("sources", "toll_sources")]:
         out[name] = band[col].to_numpy()

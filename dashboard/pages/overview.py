@@ -14,6 +14,7 @@ from dashboard.cells import safe_table
 from dashboard.charts import format_count, format_range
 from dashboard.filters import OverviewFilters, sidebar_filters, week_label, week_options
 from dashboard.inert import inert
+from dashboard.sieges import display_table, expired_note, total_text, week_total_text
 from db.queries import OUTCOMES
 from loaders.normalise.dates import week_start
 
@@ -89,13 +90,42 @@ _metric(row1[2], "People served", "people_served", "A convoy without a people-se
 row2 = st.columns(3)
 row2[0].metric(
     "People besieged",
-    format_range(this["besieged_low"], this["besieged_high"]),
-    help="Latest figure per place at the end of the week; low–high when sources differ.",
+    week_total_text(
+        this["besieged_low"], this["besieged_high"], this["besieged_places"], this["besieged_unknown"]
+    ),
+    help="Besieged observations only (hard to reach and trapped are shown below, never added in): latest "
+    "figure per place at the end of the week, low–high when sources differ; a figure with no newer "
+    "observation for the expiry age leaves the total (–: only such figures).",
 )
 sources = int(this["toll_sources"])
 toll_help = f"Lowest to highest source, never summed across sources; {sources} source(s) this week."
 row2[1].metric("Civilians killed", format_range(this["killed_low"], this["killed_high"]), help=toll_help)
 row2[2].metric("Civilians injured", format_range(this["injured_low"], this["injured_high"]), help=toll_help)
+
+limits = data.siege_ages()
+standing = data.besieged_table(sel)  # at the end of the headline week: sel ends on its Sunday
+row3 = st.columns(3)
+row3[0].metric(
+    "People hard to reach",
+    total_text(standing, "hard_to_reach"),
+    help="Its own figure, never added into people besieged.",
+)
+row3[1].metric(
+    "People trapped",
+    total_text(standing, "trapped"),
+    help="Its own figure, never added into people besieged.",
+)
+row3[2].metric("Places under siege", format_count(int(this["besieged_places"])))
+if not standing.empty:
+    with st.expander(
+        f"Besieged, hard-to-reach and trapped figures at the end of {week_label(week)}, with their age"
+    ):
+        st.dataframe(safe_table(display_table(standing)), hide_index=True, width="stretch")
+        st.caption(f"Stale after {limits.stale_days} days; after {limits.expire_days} days without a newer "
+                   "observation a figure leaves the totals (–).")  # fmt: skip
+gone = expired_note(standing, limits)
+if gone:
+    st.caption(inert(gone))
 
 by_outcome = [f"{charts.LABELS[o].lower()} {int(this[o]):,}" for o in OUTCOMES if int(this[o])]
 outcomes_text = (

@@ -123,14 +123,20 @@ def _convoys(frame: pd.DataFrame) -> str:
     return _table("convoys", headers, rows, "No convoys this week.")
 
 
+def _population(row: dict[str, Any]) -> str:
+    """The figure, or '– (last N)' when it expired: unknown now, its last figure kept in sight."""
+    figure = span(row["pop_low"], row["pop_high"])
+    return f"– (last {figure})" if row.get("expired") else figure
+
+
 def _besieged(frame: pd.DataFrame) -> str:
     rows = [
         f"<tr><td>{text(r['place'])}</td><td>{_label(r['status'])}</td>"
-        f'<td class="num">{span(r["pop_low"], r["pop_high"])}</td><td>{text(r["as_of"])}</td>'
+        f'<td class="num">{_population(r)}</td><td>{text(r["as_of"])}</td><td>{text(r["age"])}</td>'
         f"<td>{text(r['besieging_party'])}</td><td>{text(r['sources'])}</td></tr>"
         for r in frame.to_dict("records")
     ]
-    headers = ["Place", "Status", "Population", "As of", "Besieging party", "Sources"]
+    headers = ["Place", "Status", "Population", "As of", "Age", "Besieging party", "Sources"]
     return _table("besieged", headers, rows, "No besieged population at the end of this week.")
 
 

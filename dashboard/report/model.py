@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 from dashboard import charts
 from dashboard.filters import iso_week, week_label
 from dashboard.report.sources import combination_notes, sources_appendix
-from db import analytics, lookups, queries, rules, trends
+from db import analytics, lookups, queries, rules, sieges, trends
 from db.auth import Actor, report_action, require
 from db.trends import Selection
 from loaders.normalise.dates import week_start
@@ -40,7 +40,8 @@ MIN_PUBLIC_THRESHOLD = DEFAULT_THRESHOLD
 TREND_WEEKS = 12
 # Counts of people: suppressed below the threshold in the public variant (convoys and trucks are not).
 PEOPLE = ("people_served", "besieged_low", "besieged_high", "killed_low", "killed_high",
-          "injured_low", "injured_high", "pop_low", "pop_high")  # fmt: skip
+          "injured_low", "injured_high", "pop_low", "pop_high", "hard_to_reach_low", "hard_to_reach_high",
+          "trapped_low", "trapped_high")  # fmt: skip
 CLASSIFICATION = {"public": "PUBLIC", "internal": "INTERNAL – not for distribution"}
 Cell = int | str | None  # a count, '<5' when suppressed, None when unknown
 
@@ -196,18 +197,34 @@ def _public_trend(trend: pd.DataFrame, threshold: int) -> pd.DataFrame:
 # ---- sections --------------------------------------------------------------------------------------
 
 
+def _besieged_headline(this: pd.Series, before: pd.Series | None, label: str, limit: int) -> Headline:
+    """People besieged at the week's end, None (unknown) when every besieged figure has expired."""
+
+    def ends(row: pd.Series | None) -> tuple[Cell, Cell]:
+        if row is None or (not row["besieged_places"] and row["besieged_unknown"]):
+            return None, None
+        return suppress(row["besieged_low"], limit), suppress(row["besieged_high"], limit)
+
+    return Headline("besieged", label, *ends(this), *ends(before))
+
+
 def _headlines(trend: pd.DataFrame, options: ReportOptions) -> list[Headline]:
     this = trend.iloc[-1]
     before = trend.iloc[-2] if len(trend) > 1 else None
     items = [("convoys", "Convoys", "convoys", "convoys"), ("trucks", "Trucks", "trucks", "trucks"),
              ("people_served", "People served", "people_served", "people_served"),
              ("besieged", "People besieged (end of week)", "besieged_low", "besieged_high"),
+             ("hard_to_reach", "People hard to reach (end of week)", "hard_to_reach_low", "hard_to_reach_high"),
+             ("trapped", "People trapped (end of week)", "trapped_low", "trapped_high"),
              ("killed", "Civilians killed", "killed_low", "killed_high"),
              ("injured", "Civilians injured", "injured_low", "injured_high")]  # fmt: skip
     threshold = options.threshold if options.variant == "public" else 0
     out = []
     for key, label, low, high in items:
         limit = threshold if low in PEOPLE else 0
+        if key == "besieged":  # only expired figures left: unknown, not zero (db.sieges)
+            out.append(_besieged_headline(this, before, label, limit))
+            continue
         prev = (
             (None, None) if before is None else (suppress(before[low], limit), suppress(before[high], limit))
         )
@@ -232,13 +249,18 @@ def _convoys(options: ReportOptions, url: str | None) -> tuple[pd.DataFrame, pd.
 
 def _besieged(options: ReportOptions, url: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(table, provenance rows). Table columns: place_id, place, admin1, admin2, pcode, lat, lon, status,
-    pop_low, pop_high, as_of, besieging_party, sources."""
+    pop_low, pop_high, as_of, age (db.sieges.age_text), expired, besieging_party, sources: every figure
+    standing at the week's end (besieged, hard to reach, trapped), an expired one with its last figure."""
     sel = options.selection()
     obs = trends.besieged_observations(sel, url)
     table = trends.besieged_table(sel, url, obs=obs)
     by_week = trends.besieged_by_week(sel, url, obs=obs)
     behind = trends.besieged_behind(obs, by_week[by_week["week"] == options.week])
-    cols = ["place_id", "place", "status", "pop_low", "pop_high", "as_of", "besieging_party", "sources"]
+    if not table.empty:
+        ages = zip(table["age_days"], table["stale"], table["expired"], strict=True)
+        table = table.assign(age=[sieges.age_text(int(a), bool(s), bool(e)) for a, s, e in ages])
+    cols = ["place_id", "place", "status", "pop_low", "pop_high", "as_of", "age", "expired", "besieging_party",
+            "sources"]  # fmt: skip
     table = (
         table.sort_values(["place"]).reset_index(drop=True)[cols]
         if not table.empty

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from db import lookups
+from db import lookups, sieges
 from db.documents import imports_with_counts
 
 SOURCE_COLUMNS = ["import_id", "file_name", "title", "publisher", "published", "format", "imported_at",
@@ -35,12 +35,17 @@ def sources_appendix(used: dict[str, pd.DataFrame], url: str | None = None) -> p
 
 def combination_notes(variant: str, threshold: int, trend_weeks: int) -> list[str]:
     """The rules behind the figures, in plain sentences (the dashboard's help says the same)."""
+    limits = sieges.ages()
     notes = [
         "Convoys count once, by their final outcome: a convoy reported planned and later blocked counts "
         "as blocked, in the week of its last report.",
         "Besieged populations: each place's latest figure is carried forward until a newer one or a "
-        "report that the siege was lifted; sources giving different figures on the same date make a "
-        "low–high range; a town inside a besieged enclave with its own figure is not added again.",
+        "report that the siege was lifted, of the place or of a place containing it; sources giving "
+        "different figures on the same date make a low–high range; a town inside a besieged enclave with "
+        "its own figure is not added again. People besieged counts besieged figures only: hard-to-reach "
+        f"and trapped populations are their own figures. A figure older than {limits.stale_days} days is "
+        f"marked stale; older than {limits.expire_days} days it leaves the totals and shows as unknown "
+        "(–) with its last figure and date.",
         "Civilian tolls are never added up across sources: each source's figures are spread evenly over "
         "the days of its period, cumulative counts become increments between a source's reports, and "
         "for each day and place the range runs from the lowest source to the highest.",
