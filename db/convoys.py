@@ -13,13 +13,14 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, or_, select
 
-from db import analytics, rules
+from db import analytics, reach, rules
 from db.models import ConvoyFinal, Document, Fact, Import, Place
 from db.reading import read_frame, read_typed_frame
 from db.rollups import scope_of
 from db.selection import Selection, org_columns, where
 
-COLUMNS = ["id", "event_ref", "date", "place_id", "place", "outcome", "trucks", "people_served", "import_id",
+COLUMNS = ["id", "event_ref", "date", "place_id", "place", "outcome", "trucks", "people_served", "trucks_reached",
+           "people_reached", "import_id",
            "source", "source_row", "method", "evidence", "span_start", "span_end", "review_status", "convoy_key",
            "operators"]  # fmt: skip
 COUNT_COLUMNS = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
@@ -36,7 +37,8 @@ def _source():  # type: ignore[no-untyped-def]
 def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
     """One row per convoy whose *final* row falls in the window, with the provenance of that row.
 
-    Columns: id, event_ref, date, place_id, place, outcome, trucks, people_served, import_id,
+    Columns: id, event_ref, date, place_id, place, outcome, trucks, people_served (planned),
+    trucks_reached, people_reached (db.reach: NaN when unknown), import_id,
     source (file name or report title), source_row, method, evidence, span_start, span_end,
     review_status, convoy_key, operators. Newest first. ``base``: from the facts, not the rollup.
     """
@@ -67,6 +69,7 @@ def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) 
         final = _final_rows(
             sel, url, first_op.label("first_operator"), n_ops.label("n_operators"), *provenance
         )
+    final = reach.add_reached(final)
     if final.empty:
         return final.assign(operators=pd.Series(dtype="object"))[COLUMNS]
     more = final["n_operators"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
@@ -126,8 +129,8 @@ def convoy_summary(counts: pd.DataFrame) -> dict[str, object]:
 
 
 def weekly_convoys(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Convoys per week by final outcome, trucks, people served, attempted and delivered share
-    (columns as db.rules.weekly_from_counts). ``rows``: convoy_facts already fetched."""
+    """Convoys per week by final outcome, trucks and people planned and reached, attempted and
+    delivered share (columns as db.rules.weekly_from_counts). ``rows``: convoy_facts already fetched."""
     if rows is not None:
         return rules.weekly_convoys(rows, sel.weeks())
     return rules.weekly_from_counts(convoy_counts(sel, url), sel.weeks())

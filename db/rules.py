@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from db import analytics
+from db import analytics, reach
 from db.analytics import ParentMap, drop_contained_rows
 
 OUTCOMES = [
@@ -29,6 +29,9 @@ OUTCOMES = [
 NOT_ATTEMPTED = ("planned", "postponed", "underway")
 DELIVERED = ("delivered", "partially_delivered", "items_removed")
 ALARMING = ("blocked", "attacked")
+# Access alerts (db.trends.alerts): a convoy stopped, hit or stripped of items at a checkpoint.
+ACCESS_ALERTS = ("blocked", "attacked", "items_removed")
+REACHED_COLUMNS = ["trucks_reached", "people_reached", "reached_unknown"]
 TOLL_VALUES = ["killed_low", "killed_high", "injured_low", "injured_high"]
 TOLL_JUMP = 0.25  # a toll "up" when both ends of its band rose by more than this share
 
@@ -88,11 +91,14 @@ def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFram
 
 
 def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
-    """Convoys per week from convoy_counts rows. Columns: week, convoys, one per outcome, trucks,
-    people_served, attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was
-    attempted), sources (distinct files or reports behind the week)."""
+    """Convoys per week from convoy_counts rows. Columns: week, convoys, one per outcome, trucks and
+    people_served (planned: every convoy's), trucks_reached and people_reached (db.reach: arrived
+    convoys only), reached_unknown (partially delivered convoys, whose reached figure is unknown),
+    attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was attempted), sources
+    (distinct files or reports behind the week)."""
     # Plain Python: a window has a few dozen count rows, and pandas' merges cost more than the sums.
-    totals = {w: dict.fromkeys([*OUTCOMES, "convoys", "trucks", "people_served"], 0) for w in weeks}
+    sums = ["convoys", "trucks", "people_served", *REACHED_COLUMNS]
+    totals = {w: dict.fromkeys([*OUTCOMES, *sums], 0) for w in weeks}
     sources: dict[dt.date, set[object]] = {w: set() for w in weeks}
     columns = [
         counts[c].tolist() for c in ("week", "outcome", "source", "convoys", "trucks", "people_served")
@@ -101,17 +107,23 @@ def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.Dat
         row = totals.get(week)
         if row is None:
             continue
-        if outcome in row and outcome not in ("convoys", "trucks", "people_served"):
+        if outcome in OUTCOMES:
             row[outcome] += int(convoys)
         row["convoys"] += int(convoys)
         row["trucks"] += int(trucks)
         row["people_served"] += int(people)
+        if outcome in reach.ARRIVED:  # counts are per outcome: the reached sums follow from them
+            row["trucks_reached"] += int(trucks)
+            row["people_reached"] += int(people)
+        elif outcome in reach.PARTIAL:
+            row["reached_unknown"] += int(convoys)
         sources[week].add(source)
     for row in totals.values():
         row["attempted"] = row["convoys"] - sum(row[o] for o in NOT_ATTEMPTED)
         row["delivered_or_partial"] = sum(row[o] for o in DELIVERED)
     out: dict[str, Any] = {"week": list(weeks)}
-    for col in ["convoys", *OUTCOMES, "trucks", "people_served", "attempted", "delivered_or_partial"]:
+    for col in ["convoys", *OUTCOMES, "trucks", "people_served", *REACHED_COLUMNS, "attempted",
+                "delivered_or_partial"]:  # fmt: skip
         out[col] = np.array([totals[w][col] for w in weeks], dtype="int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = out["delivered_or_partial"] / np.where(out["attempted"] > 0, out["attempted"], np.nan)

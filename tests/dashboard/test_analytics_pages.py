@@ -142,7 +142,7 @@ def test_overview_alerts(seeded_store: Store) -> None:
     assert len(warnings) == len(expected) == 3
     assert (
         warnings[0]
-        == "**Convoy blocked or attacked:** A convoy to Douma (13 trucks) was blocked on 9 Mar 2018."
+        == "**Convoy blocked, attacked or items removed:** A convoy to Douma (13 trucks) was blocked on 9 Mar 2018."
     )
     # 300 killed the week before, 940-1,000 this week: both ends up far more than 25 %
     assert warnings[1].startswith(

@@ -1,0 +1,52 @@
+"""What a convoy *reached*, beside what it *planned*: the trucks it set off with and the people it
+was for are not the aid that arrived.
+
+- Reached counts only convoys that arrived: delivered and items removed (aid reached people, even
+  with items taken out at a checkpoint) reach their planned trucks and people.
+- A partially delivered convoy reached part of them; the store holds no separate reached figure
+  for it, so its reached figure is unknown (never the planned one, never 0). A sum that includes
+  one says so: "1,000 + unknown".
+- Every other convoy reaches nothing: blocked, attacked, aborted and failed convoys (attempted,
+  did not arrive) and planned, postponed and underway ones (not attempted yet); so does a convoy
+  without a final outcome.
+The final outcome decides (db.analytics.final_convoys), as for the delivered share.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+ARRIVED = ("delivered", "items_removed")  # reached = planned
+PARTIAL = ("partially_delivered",)  # reached unknown: no reached figure is stored
+FIGURES = {"trucks": "trucks_reached", "people_served": "people_reached"}
+
+
+def reached(outcome: object, planned: object) -> float:
+    """One convoy's reached trucks or people: the planned figure when it arrived (NaN when that is
+    missing), NaN (unknown) when partially delivered, 0 otherwise."""
+    if outcome in ARRIVED:
+        return math.nan if planned is None or planned != planned else float(planned)  # type: ignore[arg-type]
+    return math.nan if outcome in PARTIAL else 0.0
+
+
+def add_reached(final: pd.DataFrame) -> pd.DataFrame:
+    """``final`` (one row per convoy, columns outcome, trucks, people_served) with trucks_reached and
+    people_reached (float: NaN when unknown)."""
+    out = final.copy()
+    outcomes = out["outcome"].tolist() if "outcome" in out else []
+    for planned, name in FIGURES.items():
+        values = [reached(o, v) for o, v in zip(outcomes, out[planned].tolist(), strict=True)]
+        out[name] = pd.Series(values, index=out.index, dtype="float64")
+    return out
+
+
+def reached_text(total: object, unknown: object) -> str:
+    """A reached sum as shown: '1,000', '1,000 + unknown' when ``unknown`` convoys (partially
+    delivered) have no reached figure, '–' when those are all there is."""
+    n = 0 if unknown is None or unknown != unknown else int(unknown)  # type: ignore[call-overload]
+    value = 0 if total is None or total != total else int(total)  # type: ignore[call-overload]
+    if not n:
+        return f"{value:,}"
+    return "–" if not value else f"{value:,} + unknown"
