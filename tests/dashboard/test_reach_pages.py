@@ -6,7 +6,6 @@ store and the read functions)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,7 +62,10 @@ def test_overview_names_planned_and_reached(reach_url: str) -> None:
     reached = next(m for m in at.metric if m.label == "People reached")
     assert "1 partially delivered convoy(s)" in reached.help
     alerts = [w.value for w in at.warning]
-    assert "**Convoy blocked, attacked or items removed:** A convoy to Harasta (8 trucks) had items removed on 14 Mar 2018." in alerts
+    assert (
+        "**Convoy blocked, attacked or items removed:** A convoy to Harasta (8 trucks) had items removed on 14 Mar 2018."
+        in alerts
+    )
 
 
 def test_convoys_page_shows_unknown_reached_as_a_dash(reach_url: str) -> None:
@@ -91,8 +93,14 @@ def test_report_summary_xlsx_and_hxl(reach_url: str) -> None:
         "Trucks planned": 35, "Trucks reached": 5, "People targeted": 13000, "People reached": 1000}  # fmt: skip
     header, tags, *rows = zip_csvs(hxl.hxl_zip(report))["convoys.csv"]
     by_ref = {r[tags.index("#activity+code")]: r for r in rows}
-    assert (by_ref["R-1"][tags.index("#targeted+ind")], by_ref["R-1"][tags.index("#reached+ind")]) == ("12000", "0")
-    assert (by_ref["R-2"][tags.index("#targeted+ind")], by_ref["R-2"][tags.index("#reached+ind")]) == ("1000", "1000")
+    assert (by_ref["R-1"][tags.index("#targeted+ind")], by_ref["R-1"][tags.index("#reached+ind")]) == (
+        "12000",
+        "0",
+    )
+    assert (by_ref["R-2"][tags.index("#targeted+ind")], by_ref["R-2"][tags.index("#reached+ind")]) == (
+        "1000",
+        "1000",
+    )
     assert header[tags.index("#targeted+ind")] == "People targeted"
 
     # 2018-W11: the partially delivered convoy's reached figure is unknown, in every format.

@@ -93,7 +93,9 @@ def reach_store(tmp_path: Path) -> Iterator[str]:
 def test_store_reads_give_targeted_13000_reached_1000(reach_store: str) -> None:
     cols = ["convoys", "trucks", "trucks_reached", "people_served", "people_reached", "reached_unknown"]
     fast = trends.weekly_convoys(SEL, reach_store).set_index("week")  # the convoy_finals rollup
-    slow = rules.weekly_convoys(convoys.convoy_facts(SEL, reach_store, base=True), SEL.weeks()).set_index("week")
+    slow = rules.weekly_convoys(convoys.convoy_facts(SEL, reach_store, base=True), SEL.weeks()).set_index(
+        "week"
+    )
     for weekly in (fast, slow):
         assert weekly.loc[W10, cols].tolist() == [2, 35, 5, 13000, 1000, 0]
         assert weekly.loc[W11, cols].tolist() == [3, 20, 8, 7500, 3000, 1]
@@ -121,6 +123,8 @@ def test_map_reached_per_destination(reach_store: str) -> None:
     reached = shapes.place_figures("people_reached", W10, D(2018, 3, 11), url=reach_store).frame
     assert dict(zip(targeted["place"], targeted["high"], strict=True)) == {"Madaya": 12000, "Douma": 1000}
     assert dict(zip(reached["place"], reached["high"], strict=True)) == {"Douma": 1000, "Madaya": 0}
-    w11 = shapes.place_figures("trucks_reached", W11, D(2018, 3, 18), url=reach_store).frame.set_index("place")
+    w11 = shapes.place_figures("trucks_reached", W11, D(2018, 3, 18), url=reach_store).frame.set_index(
+        "place"
+    )
     assert w11.loc["Harasta", ["high", "unknown"]].tolist() == [8, 0]
     assert w11.loc["Douma", ["high", "unknown"]].tolist() == [0, 1]  # partially delivered: unknown
