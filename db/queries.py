@@ -77,11 +77,12 @@ def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:
 def convoy_rows(start: dt.date, end: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
     """Final convoy rows whose final date falls in [start, end].
 
-    Columns: id, event_ref, convoy_key, date, place_id, place, outcome, trucks, people_served.
+    Columns: id, event_ref, convoy_key, date, place_id, place, outcome, outcome_tags, trucks,
+    people_served.
     """
     base = (
         select(
-            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
+            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome, Fact.outcome_tags,
             func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
             func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"),
         )
@@ -190,7 +191,7 @@ def weekly_overview(
     if not convoys.empty:
         convoys["week"] = convoys["date"].map(week_start)
         counts = convoys.pivot_table(index="week", columns="outcome", values="convoy_key", aggfunc="count")
-        convoys = reach.add_reached(convoys).assign(reached_unknown=convoys["outcome"].isin(reach.PARTIAL))
+        convoys = reach.add_reached(convoys).assign(reached_unknown=reach.unknown_mask(convoys))
         totals = convoys.groupby("week").agg(
             convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum"),
             trucks_reached=("trucks_reached", "sum"), people_reached=("people_reached", "sum"),

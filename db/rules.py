@@ -32,6 +32,7 @@ ALARMING = ("blocked", "attacked")
 # Access alerts (db.trends.alerts): a convoy stopped, hit or stripped of items at a checkpoint.
 ACCESS_ALERTS = ("blocked", "attacked", "items_removed")
 REACHED_COLUMNS = ["trucks_reached", "people_reached", "reached_unknown"]
+COUNT_COLUMNS = ["week", "outcome", "arrival", "import_id", "source", "convoys", "trucks", "people_served"]
 TOLL_VALUES = ["killed_low", "killed_high", "injured_low", "injured_high"]
 TOLL_JUMP = 0.25  # a toll "up" when both ends of its band rose by more than this share
 
@@ -59,25 +60,28 @@ def week_of(dates: pd.Series) -> pd.Series:
 
 
 def convoy_counts(final: pd.DataFrame) -> pd.DataFrame:
-    """Final convoys counted per week, outcome and file or report: columns week, outcome (None
-    when unknown), import_id, source, convoys, trucks, people_served (sums; a missing count adds 0).
-    The convoy_finals rollup (db.finals) sums to the same counts. Plain Python: a window holds a
-    few thousand convoys, and a four-key pandas group-by costs more than the sums."""
-    cols = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
+    """Final convoys counted per week, outcome, arrival (db.reach.arrival: arrived, partial or
+    none) and file or report: columns week, outcome (None when unknown), arrival, import_id, source,
+    convoys, trucks, people_served (sums; a missing count adds 0). The convoy_finals rollup
+    (db.finals) sums to the same counts. Plain Python: a window holds a few thousand convoys, and a
+    five-key pandas group-by costs more than the sums."""
+    cols = COUNT_COLUMNS
     if final.empty:
         return pd.DataFrame(columns=cols)
     counts: dict[tuple[object, ...], list[int]] = {}
+    tags = final["outcome_tags"].tolist() if "outcome_tags" in final else [None] * len(final)
     columns = [final[c].tolist() for c in ("outcome", "import_id", "source", "trucks", "people_served")]
-    for week, outcome, import_id, source, trucks, people in zip(
-        week_of(final["date"]).tolist(), *columns, strict=True
+    for week, outcome, import_id, source, trucks, people, tag in zip(
+        week_of(final["date"]).tolist(), *columns, tags, strict=True
     ):
-        key = (week, None if outcome is None or outcome != outcome else outcome, import_id, source)
+        outcome = None if outcome is None or outcome != outcome else outcome
+        key = (week, outcome, reach.arrival(outcome, tag), import_id, source)
         found = counts.setdefault(key, [0, 0, 0])
         found[0] += 1
         found[1] += _count(trucks)
         found[2] += _count(people)
     rows = [(*key, *sums) for key, sums in counts.items()]
-    return pd.DataFrame(rows, columns=cols).astype({c: "int64" for c in cols[4:]})
+    return pd.DataFrame(rows, columns=cols).astype({c: "int64" for c in cols[5:]})
 
 
 def _count(value: object) -> int:
@@ -101,9 +105,10 @@ def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.Dat
     totals = {w: dict.fromkeys([*OUTCOMES, *sums], 0) for w in weeks}
     sources: dict[dt.date, set[object]] = {w: set() for w in weeks}
     columns = [
-        counts[c].tolist() for c in ("week", "outcome", "source", "convoys", "trucks", "people_served")
+        counts[c].tolist()
+        for c in ("week", "outcome", "arrival", "source", "convoys", "trucks", "people_served")
     ]
-    for week, outcome, source, convoys, trucks, people in zip(*columns, strict=True):
+    for week, outcome, arrived, source, convoys, trucks, people in zip(*columns, strict=True):
         row = totals.get(week)
         if row is None:
             continue
@@ -112,10 +117,10 @@ def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.Dat
         row["convoys"] += int(convoys)
         row["trucks"] += int(trucks)
         row["people_served"] += int(people)
-        if outcome in reach.ARRIVED:  # counts are per outcome: the reached sums follow from them
+        if arrived == "arrived":  # counts are per arrival: the reached sums follow from them
             row["trucks_reached"] += int(trucks)
             row["people_reached"] += int(people)
-        elif outcome in reach.PARTIAL:
+        elif arrived == "partial":
             row["reached_unknown"] += int(convoys)
         sources[week].add(source)
     for row in totals.values():

@@ -26,7 +26,16 @@ from db.selection import Selection
 CHUNK = 500
 CONVOY_METRICS = {"convoys", "trucks", "people_served", "trucks_reached", "people_reached"}
 TOLL_METRICS = {"killed", "injured"}
-METRICS = ("convoys", "trucks", "people_served", "trucks_reached", "people_reached", "besieged", "killed", "injured")
+METRICS = (
+    "convoys",
+    "trucks",
+    "people_served",
+    "trucks_reached",
+    "people_reached",
+    "besieged",
+    "killed",
+    "injured",
+)
 # What "sources" counts for each metric, for the page's caption.
 SOURCE_MEANING = {
     **dict.fromkeys(CONVOY_METRICS, "file(s) or report(s)"),
@@ -145,7 +154,7 @@ def _convoys(
         values = rows.groupby("place_id")[metric].sum(min_count=1).fillna(0).round().astype("int64")
     out = pd.DataFrame({"low": values, "high": values})
     if metric in reach.FIGURES.values():
-        out["unknown"] = rows["outcome"].isin(reach.PARTIAL).groupby(rows["place_id"]).sum().astype("int64")
+        out["unknown"] = reach.unknown_mask(rows).groupby(rows["place_id"]).sum().astype("int64")
     out["sources"] = rows.groupby("place_id")["import_id"].nunique()
     return out.reset_index(), int(rows["import_id"].nunique())
 

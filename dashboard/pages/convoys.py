@@ -48,15 +48,16 @@ weekly = data.weekly_convoys(sel)
 note = data.sources_note(rows, "convoy", by_source=False)
 attempted, delivered = int(weekly["attempted"].sum()), int(weekly["delivered_or_partial"].sum())
 unknown = int(weekly["reached_unknown"].sum())
-reached_help = (
-    "Only convoys that arrived (delivered or items removed)"
-    + (f"; {unknown} partially delivered convoy(s) have no reached figure: unknown, not 0." if unknown else ".")
+reached_help = "Only convoys that arrived (delivered or items removed)" + (
+    f"; {unknown} partially delivered convoy(s) have no reached figure: unknown, not 0." if unknown else "."
 )
 cols = st.columns(6)
 cols[0].metric("Convoys", f"{int(weekly['convoys'].sum()):,}")
 cols[1].metric("Trucks planned", f"{int(weekly['trucks'].sum()):,}", help="Every convoy, arrived or not.")
 cols[2].metric("Trucks reached", reached_text(weekly["trucks_reached"].sum(), unknown), help=reached_help)
-cols[3].metric("People targeted", f"{int(weekly['people_served'].sum()):,}", help="Every convoy, arrived or not.")
+cols[3].metric(
+    "People targeted", f"{int(weekly['people_served'].sum()):,}", help="Every convoy, arrived or not."
+)
 cols[4].metric("People reached", reached_text(weekly["people_reached"].sum(), unknown), help=reached_help)
 cols[5].metric(
     "Delivered share", f"{delivered / attempted:.0%}" if attempted else "–",
@@ -95,8 +96,13 @@ def origin(row: pd.Series) -> str:
 
 
 # An unknown reached figure (partially delivered) reads "–", never 0 or blank.
-reached = {c: rows[c].map(lambda v: "–" if pd.isna(v) else f"{int(v):,}") for c in ("trucks_reached", "people_reached")}
-table = rows.assign(origin=rows.apply(origin, axis=1), **reached)[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+reached = {
+    c: rows[c].map(lambda v: "–" if pd.isna(v) else f"{int(v):,}")
+    for c in ("trucks_reached", "people_reached")
+}
+table = rows.assign(origin=rows.apply(origin, axis=1), **reached)[list(TABLE_COLUMNS)].rename(
+    columns=TABLE_COLUMNS
+)
 st.dataframe(safe_table(table), hide_index=True, width="stretch")
 st.download_button("Download these convoys (CSV)", data.csv_bytes(table), file_name="convoys.csv",
                    mime="text/csv", key="convoys_table_csv")  # fmt: skip

@@ -160,10 +160,16 @@ outcome_cols = ["week", "convoys", *OUTCOMES]
 left, right = st.columns(2)
 panels = [
     (charts.convoys_by_outcome_bar(trend), outcome_cols, convoy_note),
-    (charts.trend_lines(trend, ["trucks", "trucks_reached"]), ["week", "trucks", "trucks_reached", "reached_unknown"],
-     convoy_note),
-    (charts.trend_lines(trend, ["people_served", "people_reached"]),
-     ["week", "people_served", "people_reached", "reached_unknown"], convoy_note),
+    (
+        charts.trend_lines(trend, ["trucks", "trucks_reached"]),
+        ["week", "trucks", "trucks_reached", "reached_unknown"],
+        convoy_note,
+    ),
+    (
+        charts.trend_lines(trend, ["people_served", "people_reached"]),
+        ["week", "people_served", "people_reached", "reached_unknown"],
+        convoy_note,
+    ),
     (charts.besieged_range_band(trend), ["week", "besieged_low", "besieged_high"], besieged_note),
     (charts.killed_range_band(trend), ["week", "killed_low", "killed_high", "toll_sources"], toll_note),
     (charts.injured_range_band(trend), ["week", "injured_low", "injured_high", "toll_sources"], toll_note),

@@ -247,7 +247,9 @@ def _convoys(options: ReportOptions, url: str | None) -> tuple[pd.DataFrame, pd.
     table = rows.assign(organisations=rows["id"].astype(int).map(orgs), convoy_ref=rows["event_ref"])
     table = table.sort_values(["date", "place", "id"]).reset_index(drop=True)[cols]
     for col in ("trucks", "trucks_reached"):
-        table[col] = pd.Series([None if pd.isna(v) else int(v) for v in table[col]], index=table.index, dtype="object")
+        table[col] = pd.Series(
+            [None if pd.isna(v) else int(v) for v in table[col]], index=table.index, dtype="object"
+        )
     return _counts(_coordinates(table, options, url), options), rows
 
 

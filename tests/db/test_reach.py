@@ -47,6 +47,14 @@ def test_reached_per_convoy() -> None:
     assert math.isnan(reach.reached("delivered", None))  # arrived, count unknown
 
 
+def test_outcome_tags_decide_whether_an_attacked_convoy_arrived() -> None:
+    assert reach.arrival("attacked", "attacked;delivered") == "arrived"  # hit, but offloaded
+    assert reach.arrival("attacked", "attacked") == "none" and reach.arrival("attacked", None) == "none"
+    assert reach.arrival("blocked", "blocked;partially_delivered") == "partial"
+    assert reach.arrival("attacked", "attacked;items_removed") == "arrived"
+    assert reach.reached("attacked", 13, "attacked;delivered") == 13
+
+
 def test_reached_text_says_unknown() -> None:
     assert reach.reached_text(1000, 0) == "1,000"
     assert reach.reached_text(1000, 1) == "1,000 + unknown"
@@ -128,3 +136,28 @@ def test_map_reached_per_destination(reach_store: str) -> None:
     )
     assert w11.loc["Harasta", ["high", "unknown"]].tolist() == [8, 0]
     assert w11.loc["Douma", ["high", "unknown"]].tolist() == [0, 1]  # partially delivered: unknown
+
+
+ATTACKED_CSV = """date,place,admin1,organisations,trucks,people_served,outcome,convoy_id
+2018-03-19,Douma,Rural Damascus,ICRC,6,2000,attacked; delivered,T-1
+2018-03-20,Harasta,Rural Damascus,ICRC,7,900,attacked,T-2
+"""
+
+
+def test_attacked_but_delivered_counts_as_reached(tmp_path: Path) -> None:
+    url = fresh_store_url(tmp_path)
+    upgrade(url)
+    try:
+        import_csv(tmp_path, "attacks.csv", ATTACKED_CSV, url)
+        week = D(2018, 3, 19)
+        sel = trends.Selection(week, D(2018, 3, 25))
+        cols = ["attacked", "trucks", "trucks_reached", "people_served", "people_reached"]
+        fast = trends.weekly_convoys(sel, url)
+        slow = rules.weekly_convoys(convoys.convoy_facts(sel, url, base=True), sel.weeks())
+        for weekly in (fast, slow):
+            assert weekly[cols].iloc[0].tolist() == [2, 13, 6, 2900, 2000]
+        headline = queries.week_headline(week, Scope(), url)
+        assert [headline[c] for c in cols] == [2, 13, 6, 2900, 2000]
+    finally:
+        forget(url)
+        dispose_all()

@@ -83,7 +83,12 @@ def test_html_figures_equal_the_queries(demo_report: WeeklyReport, expected: dic
     assert [r[4] for r in rows] == [_reached(t) for t in convoys["trucks_reached"]]
     assert [r[5] for r in rows] == [f"{p:,}" for p in convoys["people_served"]]
     assert [r[6] for r in rows] == [_reached(p) for p in convoys["people_reached"]]
-    assert page.tables["convoys"][0][3:7] == ["Trucks planned", "Trucks reached", "People targeted", "People reached"]
+    assert page.tables["convoys"][0][3:7] == [
+        "Trucks planned",
+        "Trucks reached",
+        "People targeted",
+        "People reached",
+    ]
     besieged = expected["besieged"]
     assert [r[0] for r in page.tables["besieged"][1:]] == besieged["place"].tolist()
     assert [r[2] for r in page.tables["besieged"][1:]] == [
@@ -227,7 +232,9 @@ def test_csv_zip_figures_and_formula_safety(
     assert summary["Civilians killed"][1:3] == ["274", "493"]
     assert summary["Convoys"][1] == str(expected["raw"]["convoys"])
     header, *rows = files["convoys.csv"]
-    assert [r[header.index("Trucks planned")] for r in rows] == [str(t) for t in expected["convoys"]["trucks"]]
+    assert [r[header.index("Trucks planned")] for r in rows] == [
+        str(t) for t in expected["convoys"]["trucks"]
+    ]
     tricky = zip_csvs(csvzip.csv_zip(tricky_report))
     about = dict(r for r in tricky["about.csv"][1:])
     assert about["Report"] == "'" + FORMULA

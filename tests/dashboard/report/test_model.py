@@ -83,7 +83,10 @@ def test_public_variant_leaves_out_pending_facts(writable_demo: str) -> None:
     internal_convoys = internal.alerts.loc[internal.alerts["alert"] == "convoy", "message"].tolist()
     assert [m for m in public_convoys if "was attacked" in m] == []
     assert len([m for m in internal_convoys if "was attacked" in m]) == 1
-    assert [len([m for m in c if "had items removed" in m]) for c in (public_convoys, internal_convoys)] == [1, 1]
+    assert [len([m for m in c if "had items removed" in m]) for c in (public_convoys, internal_convoys)] == [
+        1,
+        1,
+    ]
 
 
 def test_public_variant_suppresses_small_counts_and_coarsens_coordinates(tricky_store: str) -> None:
