@@ -80,7 +80,11 @@ data.show_chart(
     weekly[["week", "people_served", "people_reached", "reached_unknown"]], "convoys_people", note, right,
 )  # fmt: skip
 top = data.top_destinations(sel)
-data.show_chart(charts.top_destinations_bar(top), top.drop(columns="place_id"), "convoys_top", note)
+# Its trucks and people are planned figures (every convoy, arrived or not): named so in the data.
+named = {"trucks": "trucks_planned", "people_served": "people_targeted"}
+data.show_chart(
+    charts.top_destinations_bar(top), top.drop(columns="place_id").rename(columns=named), "convoys_top", note
+)
 
 st.subheader(f"{len(rows):,} convoy(s), newest first")
 if rows.empty:

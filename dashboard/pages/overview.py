@@ -100,6 +100,8 @@ def _reached_metric(column: DeltaGenerator, label: str, col: str, help: str) -> 
     )
 
 
+# Planned figures named as the metrics name them in tables and CSVs (the store's column is people_served).
+PLANNED_NAMES = {"trucks": "trucks_planned", "people_served": "people_targeted"}
 REACHED_HELP = ("Only convoys that arrived: delivered and items removed count their figure; blocked, attacked, "
                 "aborted, failed, planned, postponed and underway convoys reach nothing.")  # fmt: skip
 
@@ -175,10 +177,11 @@ panels = [
     (charts.injured_range_band(trend), ["week", "injured_low", "injured_high", "toll_sources"], toll_note),
 ]
 for i, (figure, columns, note) in enumerate(panels):
-    data.show_chart(figure, trend[columns], f"overview_chart{i + 1}", note, left if i % 2 == 0 else right)
+    frame = trend[columns].rename(columns=PLANNED_NAMES)
+    data.show_chart(figure, frame, f"overview_chart{i + 1}", note, left if i % 2 == 0 else right)
 
 with st.expander("The figures as a table"):
-    shown = trend.assign(week=trend["week"].map(week_label))
+    shown = trend.assign(week=trend["week"].map(week_label)).rename(columns=PLANNED_NAMES)
     st.dataframe(safe_table(shown), hide_index=True, width="stretch")
     st.download_button(
         "Download as CSV", data.csv_bytes(shown), file_name=f"overview-{shown['week'].iloc[-1][:8]}.csv",

@@ -54,6 +54,9 @@ def test_overview_names_planned_and_reached(reach_url: str) -> None:
     assert (shown["Trucks planned"], shown["Trucks reached"]) == ("35", "5")
     assert (shown["People targeted"], shown["People reached"]) == ("13,000", "1,000")
     assert "People served" not in shown and "Trucks" not in shown
+    table = at.dataframe[0].value  # "The figures as a table": the same names
+    assert {"trucks_planned", "trucks_reached", "people_targeted", "people_reached"} <= set(table.columns)
+    assert "people_served" not in table.columns and table["people_targeted"].iloc[-1] == 13000
     at.selectbox(key="overview_week").set_value(W11).run()
     shown = _metrics(at)
     # Partially delivered (10 trucks, 4,000 people, no reached figure) + items removed (8, 3,000).
