@@ -68,8 +68,11 @@ def unknown_mask(final: pd.DataFrame) -> pd.Series:
 
 def reached_text(total: object, unknown: object) -> str:
     """A reached sum as shown: '1,000', '1,000 + unknown' when ``unknown`` convoys (partially
-    delivered) have no reached figure, '–' when those are all there is."""
+    delivered) have no reached figure, '–' when those are all there is. A ``total`` already written
+    as text (the public report's '<5') keeps its text: '<5 + unknown'."""
     n = 0 if unknown is None or unknown != unknown else int(unknown)  # type: ignore[call-overload]
+    if isinstance(total, str):
+        return f"{total} + unknown" if n else total
     value = 0 if total is None or total != total else int(total)  # type: ignore[call-overload]
     if not n:
         return f"{value:,}"

@@ -8,6 +8,8 @@ Definitions (the page help repeats them):
 - a convoy was *attempted* when its final outcome is anything but planned, postponed or underway
   (it set off or was stopped); it *delivered* when the final outcome is delivered, partially
   delivered or items removed (aid reached people, even with items taken out at a checkpoint).
+- trucks and people_served are *planned* (every convoy's); the *reached* sums (db.reach) count only
+  convoys that arrived, and count partially delivered ones as unknown.
 """
 
 from __future__ import annotations

@@ -224,14 +224,9 @@ def _headlines(trend: pd.DataFrame, options: ReportOptions) -> list[Headline]:
 
 
 def _reached_cell(cell: Cell, week: pd.Series) -> Cell:
-    """A reached figure (db.reach) as the Summary shows it: the count, or text with '+ unknown'
-    ('–' alone) when partially delivered convoys of the week have no reached figure."""
-    unknown = int(week["reached_unknown"])
-    if not unknown:
-        return cell
-    if isinstance(cell, str):  # suppressed: '<5 + unknown'
-        return f"{cell} + unknown"
-    return reached_text(cell, unknown)
+    """A reached figure (db.reach) as the Summary shows it: the count, or '1,000 + unknown' ('–'
+    alone) when partially delivered convoys of the week have no reached figure."""
+    return reached_text(cell, week["reached_unknown"]) if int(week["reached_unknown"]) else cell
 
 
 def _convoys(options: ReportOptions, url: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:

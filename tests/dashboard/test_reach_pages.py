@@ -127,3 +127,10 @@ def test_report_summary_xlsx_and_hxl(reach_url: str) -> None:
     csv = zip_csvs(csvzip.csv_zip(later))["convoys.csv"]
     r3 = next(r for r in csv[1:] if r[csv[0].index("Convoy reference")] == "R-3")
     assert r3[csv[0].index("People reached")] == "–"
+
+
+def test_public_report_suppresses_the_known_part_and_keeps_unknown(reach_url: str) -> None:
+    report = build_report(ReportOptions(W11, variant="public", threshold=5000), reach_url, actor=EDITOR)
+    heads = {h.key: h for h in report.headlines}
+    assert heads["people_reached"].low == "<5000 + unknown"  # 3,000 known: below the threshold
+    assert heads["people_served"].low == 7500 and heads["trucks_reached"].low == "8 + unknown"

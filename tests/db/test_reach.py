@@ -60,6 +60,7 @@ def test_reached_text_says_unknown() -> None:
     assert reach.reached_text(1000, 1) == "1,000 + unknown"
     assert reach.reached_text(0, 2) == "–"
     assert reach.reached_text(0, 0) == "0"
+    assert reach.reached_text("<5", 1) == "<5 + unknown" and reach.reached_text("<5", 0) == "<5"
 
 
 def _final(rows: list[tuple]) -> pd.DataFrame:
