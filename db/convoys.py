@@ -20,10 +20,8 @@ from db.rollups import scope_of
 from db.selection import Selection, org_columns, where
 
 COLUMNS = ["id", "event_ref", "date", "place_id", "place", "outcome", "outcome_tags", "trucks", "people_served",
-           "trucks_reached",
-           "people_reached", "import_id",
-           "source", "source_row", "method", "evidence", "span_start", "span_end", "review_status", "convoy_key",
-           "operators"]  # fmt: skip
+           "trucks_reached", "people_reached", "import_id", "source", "source_row", "method", "evidence",
+           "span_start", "span_end", "review_status", "convoy_key", "operators"]  # fmt: skip
 COUNT_COLUMNS = rules.COUNT_COLUMNS
 
 
@@ -38,10 +36,9 @@ def _source():  # type: ignore[no-untyped-def]
 def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
     """One row per convoy whose *final* row falls in the window, with the provenance of that row.
 
-    Columns: id, event_ref, date, place_id, place, outcome, outcome_tags (';'-joined), trucks,
-    people_served (planned),
-    trucks_reached, people_reached (db.reach: NaN when unknown), import_id,
-    source (file name or report title), source_row, method, evidence, span_start, span_end,
+    Columns: id, event_ref, date, place_id, place, outcome, outcome_tags (';'-joined), trucks and
+    people_served (planned), trucks_reached and people_reached (db.reach: NaN when unknown),
+    import_id, source (file name or report title), source_row, method, evidence, span_start, span_end,
     review_status, convoy_key, operators. Newest first. ``base``: from the facts, not the rollup.
     """
     first_op, n_ops = org_columns("operator")
