@@ -6,13 +6,16 @@ store and the read functions)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard import maps
 from dashboard.report import csvzip, html, hxl, xlsx
 from dashboard.report.model import ReportOptions, build_report
 from db.engine import dispose_all
@@ -134,3 +137,12 @@ def test_public_report_suppresses_the_known_part_and_keeps_unknown(reach_url: st
     heads = {h.key: h for h in report.headlines}
     assert heads["people_reached"].low == "<5000 + unknown"  # 3,000 known: below the threshold
     assert heads["people_served"].low == 7500 and heads["trucks_reached"].low == "8 + unknown"
+
+
+def test_map_names_the_figure_and_shows_unknown_reached() -> None:
+    points = pd.DataFrame({"low": [8, 0, 1000], "high": [8, 0, 1000], "unknown": [0, 1, 1]})
+    assert maps.figure_texts(points) == ["8", "–", "1,000 + unknown"]
+    reached = maps.MapView("people_reached", W11, W11 + dt.timedelta(days=6)).describe()
+    assert reached.startswith("People reached per destination") and "only convoys that arrived" in reached
+    targeted = maps.MapView("people_served", W11, W11 + dt.timedelta(days=6)).describe()
+    assert targeted.startswith("People targeted per destination") and "whether it arrived or not" in targeted
