@@ -25,7 +25,7 @@ arrived or not. *Trucks reached* and *people reached* add up only convoys that a
 or with items removed. A partially delivered convoy's reached figure is unknown (no reached figure
 is stored for it): a sum that includes one reads "1,000 + unknown", and its week leaves a gap in
 the reached line. Blocked, attacked, aborted, failed, planned, postponed and underway convoys
-reach nothing.
+reach nothing, unless their report also says the aid arrived ("attacked; delivered").
 """
 
 TABLE_COLUMNS = {
