@@ -200,7 +200,7 @@ def _duckdb(path: Path, url: str) -> dict[str, Callable[[], object]]:
         "convoy_weeks": f"{convoys} SELECT date_trunc('week', date), outcome, count(*), sum(trucks) FROM final WHERE date BETWEEN {w} GROUP BY ALL",
         "convoy_top": f"{convoys} SELECT place_id, count(*) FROM final WHERE date BETWEEN {w} GROUP BY ALL ORDER BY 2 DESC LIMIT 10",
         "alarming": f"SELECT f.id, f.date, p.name, f.outcome, f.trucks FROM facts f JOIN places p ON p.id = f.place_id WHERE "
-                    f"f.kind = 'convoy' AND f.outcome IN ('blocked', 'attacked') AND f.date BETWEEN DATE '{week}' AND DATE '{end}'",
+                    f"f.kind = 'convoy' AND f.outcome IN ('blocked', 'attacked', 'items_removed') AND f.date BETWEEN DATE '{week}' AND DATE '{end}'",
         "silent": f"SELECT f.place_id, p.name, max(f.date), count(*) FROM facts f JOIN places p ON p.id = f.place_id WHERE "
                   f"f.date BETWEEN DATE '{baseline}' AND DATE '{end}' GROUP BY ALL HAVING max(f.date) < DATE '{silent}'",
         "besieged_rows": f"SELECT o.*, p.name FROM {obs} o JOIN places p ON p.id = o.place_id ORDER BY o.date",

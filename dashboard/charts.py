@@ -21,8 +21,10 @@ from db.queries import OUTCOMES
 
 LABELS = {
     "convoys": "Convoys",
-    "trucks": "Trucks",
-    "people_served": "People served",
+    "trucks": "Trucks planned",
+    "people_served": "People targeted",
+    "trucks_reached": "Trucks reached",
+    "people_reached": "People reached",
     "besieged": "People besieged",
     "killed": "Civilians killed",
     "injured": "Civilians injured",
@@ -34,6 +36,7 @@ OUTCOME_COLOURS = {
     "blocked": "#D55E00", "attacked": "#CC79A7", "aborted": "#F0E442", "failed": "#000000",
     "postponed": "#999999", "planned": "#0072B2", "underway": "#882255",
 }  # fmt: skip
+REACHED = ("trucks_reached", "people_reached")  # db.reach: unknown in a week with reached_unknown
 LINE = "#0072B2"
 BAND = "rgba(213, 94, 0, 0.25)"
 HEIGHT = 300
@@ -82,18 +85,27 @@ def _top(fig: go.Figure) -> float:
 
 
 def trend_lines(frame: pd.DataFrame, metric: str | Sequence[str], title: str | None = None) -> go.Figure:
-    """One line per metric column of a weekly_overview frame (e.g. 'trucks')."""
+    """One line per metric column of a weekly_overview frame (e.g. 'trucks'). A reached figure
+    (trucks_reached, people_reached) leaves a gap in a week where a partially delivered convoy's
+    reached figure is unknown (column reached_unknown): its sum is unknown, not the known part."""
     metrics = [metric] if isinstance(metric, str) else list(metric)
     fig = go.Figure()
+    gaps = False
     for name in metrics:
+        values: list[int | None] = frame[name].astype(int).tolist()
+        if name in REACHED and "reached_unknown" in frame:
+            unknown = frame["reached_unknown"].astype(int).tolist()
+            values = [None if n else v for v, n in zip(values, unknown, strict=True)]
+            gaps = gaps or any(unknown)
         fig.add_trace(
             go.Scatter(
-                x=_weeks(frame), y=frame[name].astype(int).tolist(), name=LABELS.get(name, name),
+                x=_weeks(frame), y=values, name=LABELS.get(name, name),
                 mode="lines+markers", line={"color": LINE if len(metrics) == 1 else None},
             )
         )  # fmt: skip
     default = " and ".join(LABELS.get(m, m) for m in metrics) + " per week"
-    return _layout(fig, title or default)
+    subtitle = "gap: a partially delivered convoy's reached figure is unknown" if gaps else None
+    return _layout(fig, title or default, subtitle)
 
 
 def convoys_by_outcome_bar(frame: pd.DataFrame, title: str | None = None) -> go.Figure:

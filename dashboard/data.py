@@ -220,7 +220,7 @@ def _weekly_convoys(key: StoreKey, sel: Selection) -> pd.DataFrame:
 
 
 def weekly_convoys(sel: Selection) -> pd.DataFrame:
-    """Convoys per week by final outcome, trucks, people served, delivered share."""
+    """Convoys per week by final outcome, trucks and people planned and reached, delivered share."""
     return _weekly_convoys(store_key(), _scoped(sel))
 
 

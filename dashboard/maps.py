@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from dashboard.charts import format_range
 from dashboard.filters import iso_week
 from dashboard.inert import plot_text
+from db.reach import reached_text
 from loaders.geometry import MAX_FEATURE_VERTICES, simplify, vertices
 from loaders.geometry import problem as geometry_problem
 
@@ -29,8 +30,10 @@ LAND, COASTLINE, ADMIN_LINE = "#F2EFE9", "#9A9A9A", "#5B6B7B"
 COLOURSCALE = "Viridis"  # perceptually uniform and colour-blind safe
 METRIC_LABELS = {
     "convoys": "Convoys",
-    "trucks": "Trucks",
-    "people_served": "People served",
+    "trucks": "Trucks planned",
+    "trucks_reached": "Trucks reached",
+    "people_served": "People targeted",
+    "people_reached": "People reached",
     "besieged": "People besieged",
     "killed": "Civilians killed",
     "injured": "Civilians injured",
@@ -67,6 +70,11 @@ class MapView:
             what = f"{label} per place, {period}: lowest to highest source, never summed across sources"
         else:
             what = f"{label} per destination, {period}: each convoy counted once, by its final outcome"
+            if self.metric in ("trucks_reached", "people_reached"):
+                what += (" (only convoys that arrived: delivered or items removed; a partially delivered convoy's "
+                         "reached figure is unknown)")  # fmt: skip
+            elif self.metric in ("trucks", "people_served"):
+                what += ", whether it arrived or not"
         sized = f"; circles sized by the {self.size_by} end of the range" if self.metric in RANGED else ""
         return f"{what}{sized}; {scope}."
 
@@ -193,9 +201,17 @@ def _admin_trace(admin: dict[str, Any]) -> go.Choroplethmap:
     )  # fmt: skip
 
 
+def figure_texts(points: pd.DataFrame) -> list[str]:
+    """Each place's figure as shown: '940–1,000'; a reached figure with partially delivered convoys
+    (column unknown, db.shapes) as '1,000 + unknown' or '–' (db.reach.reached_text)."""
+    if "unknown" in points:
+        return [reached_text(v, n) for v, n in zip(points["low"], points["unknown"], strict=True)]
+    return [format_range(lo, hi) for lo, hi in zip(points["low"], points["high"], strict=True)]
+
+
 def _points_trace(points: pd.DataFrame, label: str, size_by: str) -> go.Scattermap:
     values = points[size_by].astype(float).tolist()
-    figures = [format_range(lo, hi) for lo, hi in zip(points["low"], points["high"], strict=True)]
+    figures = figure_texts(points)
     custom = list(zip(figures, points["sources"].astype(int), strict=True))
     return go.Scattermap(
         lat=points["lat"].astype(float).tolist(), lon=points["lon"].astype(float).tolist(), mode="markers",

@@ -13,16 +13,16 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, or_, select
 
-from db import analytics, rules
+from db import analytics, reach, rules
 from db.models import ConvoyFinal, Document, Fact, Import, Place
 from db.reading import read_frame, read_typed_frame
 from db.rollups import scope_of
 from db.selection import Selection, org_columns, where
 
-COLUMNS = ["id", "event_ref", "date", "place_id", "place", "outcome", "trucks", "people_served", "import_id",
-           "source", "source_row", "method", "evidence", "span_start", "span_end", "review_status", "convoy_key",
-           "operators"]  # fmt: skip
-COUNT_COLUMNS = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
+COLUMNS = ["id", "event_ref", "date", "place_id", "place", "outcome", "outcome_tags", "trucks", "people_served",
+           "trucks_reached", "people_reached", "import_id", "source", "source_row", "method", "evidence",
+           "span_start", "span_end", "review_status", "convoy_key", "operators"]  # fmt: skip
+COUNT_COLUMNS = rules.COUNT_COLUMNS
 
 
 def _uses_rollup(sel: Selection, base: bool) -> bool:
@@ -36,8 +36,9 @@ def _source():  # type: ignore[no-untyped-def]
 def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
     """One row per convoy whose *final* row falls in the window, with the provenance of that row.
 
-    Columns: id, event_ref, date, place_id, place, outcome, trucks, people_served, import_id,
-    source (file name or report title), source_row, method, evidence, span_start, span_end,
+    Columns: id, event_ref, date, place_id, place, outcome, outcome_tags (';'-joined), trucks and
+    people_served (planned), trucks_reached and people_reached (db.reach: NaN when unknown),
+    import_id, source (file name or report title), source_row, method, evidence, span_start, span_end,
     review_status, convoy_key, operators. Newest first. ``base``: from the facts, not the rollup.
     """
     first_op, n_ops = org_columns("operator")
@@ -49,7 +50,7 @@ def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) 
         stmt = (
             select(
                 Fact.id, Fact.event_ref, ConvoyFinal.date, ConvoyFinal.place_id, Place.name.label("place"),
-                ConvoyFinal.outcome, ConvoyFinal.trucks, ConvoyFinal.people_served,
+                ConvoyFinal.outcome, Fact.outcome_tags, ConvoyFinal.trucks, ConvoyFinal.people_served,
                 first_op.label("first_operator"), n_ops.label("n_operators"), *provenance, ConvoyFinal.convoy_key,
             )
             .select_from(ConvoyFinal)
@@ -67,6 +68,7 @@ def convoy_facts(sel: Selection, url: str | None = None, *, base: bool = False) 
         final = _final_rows(
             sel, url, first_op.label("first_operator"), n_ops.label("n_operators"), *provenance
         )
+    final = reach.add_reached(final)
     if final.empty:
         return final.assign(operators=pd.Series(dtype="object"))[COLUMNS]
     more = final["n_operators"].fillna(0).astype(int).map(lambda n: "" if n <= 1 else f" +{n - 1}")
@@ -80,7 +82,7 @@ def _final_rows(sel: Selection, url: str | None, *extra) -> pd.DataFrame:  # typ
     base = (
         select(
             Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
-            func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
+            Fact.outcome_tags, func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
             func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"), *extra,
         )
         .join(Place, Place.id == Fact.place_id)
@@ -100,24 +102,35 @@ def _final_rows(sel: Selection, url: str | None, *extra) -> pd.DataFrame:  # typ
 
 
 def convoy_counts(sel: Selection, url: str | None = None, *, base: bool = False) -> pd.DataFrame:
-    """The window's final convoys counted per week, outcome and file or report (db.rules.convoy_counts):
-    columns week, outcome, import_id, source, convoys, trucks, people_served."""
+    """The window's final convoys counted per week, outcome, arrival and file or report
+    (db.rules.convoy_counts): columns week, outcome, arrival, import_id, source, convoys, trucks,
+    people_served."""
     if not _uses_rollup(sel, base):
         return rules.convoy_counts(convoy_facts(sel, url, base=True))
+    # The final row's outcome tags decide whether an attacked convoy arrived (db.reach.arrival): read
+    # from its fact (one primary-key lookup per convoy), grouped, then folded into arrival classes.
     stmt = (
         select(
-            ConvoyFinal.week, ConvoyFinal.outcome, ConvoyFinal.import_id, _source(), func.count().label("convoys"),
-            func.sum(ConvoyFinal.trucks).label("trucks"), func.sum(ConvoyFinal.people_served).label("people_served"),
+            ConvoyFinal.week, ConvoyFinal.outcome, Fact.outcome_tags, ConvoyFinal.import_id, _source(),
+            func.count().label("convoys"), func.sum(ConvoyFinal.trucks).label("trucks"),
+            func.sum(ConvoyFinal.people_served).label("people_served"),
         )
+        .join(Fact, Fact.id == ConvoyFinal.fact_id)
         .join(Import, Import.id == ConvoyFinal.import_id)
         .outerjoin(Document, Document.import_id == ConvoyFinal.import_id)
         .where(ConvoyFinal.scope == scope_of(sel.include_pending), ConvoyFinal.date.between(sel.start, sel.end))
-        .group_by(ConvoyFinal.week, ConvoyFinal.outcome, ConvoyFinal.import_id, Document.title, Import.file_name)
+        .group_by(ConvoyFinal.week, ConvoyFinal.outcome, Fact.outcome_tags, ConvoyFinal.import_id, Document.title,
+                  Import.file_name)
     )  # fmt: skip
     frame = read_frame(stmt, url, ("week",))
     for col in ("trucks", "people_served"):
         frame[col] = frame[col].fillna(0).astype("int64")
-    return frame[COUNT_COLUMNS]
+    frame["arrival"] = [
+        reach.arrival(o, t) for o, t in zip(frame["outcome"], frame["outcome_tags"], strict=True)
+    ]
+    keys = ["week", "outcome", "arrival", "import_id", "source"]
+    folded = frame.groupby(keys, dropna=False, sort=False)[["convoys", "trucks", "people_served"]].sum()
+    return folded.reset_index()[COUNT_COLUMNS]
 
 
 def convoy_summary(counts: pd.DataFrame) -> dict[str, object]:
@@ -126,8 +139,8 @@ def convoy_summary(counts: pd.DataFrame) -> dict[str, object]:
 
 
 def weekly_convoys(sel: Selection, url: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Convoys per week by final outcome, trucks, people served, attempted and delivered share
-    (columns as db.rules.weekly_from_counts). ``rows``: convoy_facts already fetched."""
+    """Convoys per week by final outcome, trucks and people planned and reached, attempted and
+    delivered share (columns as db.rules.weekly_from_counts). ``rows``: convoy_facts already fetched."""
     if rows is not None:
         return rules.weekly_convoys(rows, sel.weeks())
     return rules.weekly_from_counts(convoy_counts(sel, url), sel.weeks())

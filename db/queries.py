@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from db import analytics, sieges
+from db import analytics, reach, sieges
 from db.engine import read_engine
 from db.migrate import upgrade
 from db.models import (
@@ -77,11 +77,12 @@ def data_range(url: str | None = None) -> tuple[dt.date, dt.date] | None:
 def convoy_rows(start: dt.date, end: dt.date, scope: Scope = Scope(), url: str | None = None) -> pd.DataFrame:
     """Final convoy rows whose final date falls in [start, end].
 
-    Columns: id, event_ref, convoy_key, date, place_id, place, outcome, trucks, people_served.
+    Columns: id, event_ref, convoy_key, date, place_id, place, outcome, outcome_tags, trucks,
+    people_served.
     """
     base = (
         select(
-            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome,
+            Fact.id, Fact.event_ref, Fact.date, Fact.place_id, Place.name.label("place"), Fact.outcome, Fact.outcome_tags,
             func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"),
             func.coalesce(Fact.people_served, Fact.people_served_high).label("people_served"),
         )
@@ -177,7 +178,8 @@ def weekly_overview(
 ) -> pd.DataFrame:
     """One row per ISO week ending with ``last_week`` (a Monday).
 
-    Columns: week (Monday), convoys, trucks, people_served, besieged_low, besieged_high,
+    Columns: week (Monday), convoys, trucks and people_served (planned), trucks_reached,
+    people_reached and reached_unknown (db.reach), besieged_low, besieged_high,
     killed_low, killed_high, injured_low, injured_high, plus one column per convoy outcome.
     """
     last_week = week_start(last_week)
@@ -190,12 +192,16 @@ def weekly_overview(
     if not convoys.empty:
         convoys["week"] = convoys["date"].map(week_start)
         counts = convoys.pivot_table(index="week", columns="outcome", values="convoy_key", aggfunc="count")
+        convoys = reach.add_reached(convoys).assign(reached_unknown=reach.unknown_mask(convoys))
         totals = convoys.groupby("week").agg(
-            convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum")
-        )
+            convoys=("convoy_key", "count"), trucks=("trucks", "sum"), people_served=("people_served", "sum"),
+            trucks_reached=("trucks_reached", "sum"), people_reached=("people_reached", "sum"),
+            reached_unknown=("reached_unknown", "sum"),
+        )  # fmt: skip
         out = out.merge(totals, left_on="week", right_index=True, how="left")
         out = out.merge(counts, left_on="week", right_index=True, how="left")
-    for col in ["convoys", "trucks", "people_served", *OUTCOMES]:
+    for col in ["convoys", "trucks", "people_served", "trucks_reached", "people_reached", "reached_unknown",
+                *OUTCOMES]:  # fmt: skip
         if col not in out:
             out[col] = 0
         out[col] = out[col].fillna(0).astype("int64")

@@ -8,6 +8,8 @@ Definitions (the page help repeats them):
 - a convoy was *attempted* when its final outcome is anything but planned, postponed or underway
   (it set off or was stopped); it *delivered* when the final outcome is delivered, partially
   delivered or items removed (aid reached people, even with items taken out at a checkpoint).
+- trucks and people_served are *planned* (every convoy's); the *reached* sums (db.reach) count only
+  convoys that arrived, and count partially delivered ones as unknown.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from db import analytics, sieges
+from db import analytics, reach, sieges
 from db.analytics import ParentMap, drop_contained_rows
 
 OUTCOMES = [
@@ -29,6 +31,10 @@ OUTCOMES = [
 NOT_ATTEMPTED = ("planned", "postponed", "underway")
 DELIVERED = ("delivered", "partially_delivered", "items_removed")
 ALARMING = ("blocked", "attacked")
+# Access alerts (db.trends.alerts): a convoy stopped, hit or stripped of items at a checkpoint.
+ACCESS_ALERTS = ("blocked", "attacked", "items_removed")
+REACHED_COLUMNS = ["trucks_reached", "people_reached", "reached_unknown"]
+COUNT_COLUMNS = ["week", "outcome", "arrival", "import_id", "source", "convoys", "trucks", "people_served"]
 TOLL_VALUES = ["killed_low", "killed_high", "injured_low", "injured_high"]
 TOLL_JUMP = 0.25  # a toll "up" when both ends of its band rose by more than this share
 
@@ -56,25 +62,28 @@ def week_of(dates: pd.Series) -> pd.Series:
 
 
 def convoy_counts(final: pd.DataFrame) -> pd.DataFrame:
-    """Final convoys counted per week, outcome and file or report: columns week, outcome (None
-    when unknown), import_id, source, convoys, trucks, people_served (sums; a missing count adds 0).
-    The convoy_finals rollup (db.finals) sums to the same counts. Plain Python: a window holds a
-    few thousand convoys, and a four-key pandas group-by costs more than the sums."""
-    cols = ["week", "outcome", "import_id", "source", "convoys", "trucks", "people_served"]
+    """Final convoys counted per week, outcome, arrival (db.reach.arrival: arrived, partial or
+    none) and file or report: columns week, outcome (None when unknown), arrival, import_id, source,
+    convoys, trucks, people_served (sums; a missing count adds 0). The convoy_finals rollup
+    (db.finals) sums to the same counts. Plain Python: a window holds a few thousand convoys, and a
+    five-key pandas group-by costs more than the sums."""
+    cols = COUNT_COLUMNS
     if final.empty:
         return pd.DataFrame(columns=cols)
     counts: dict[tuple[object, ...], list[int]] = {}
+    tags = final["outcome_tags"].tolist() if "outcome_tags" in final else [None] * len(final)
     columns = [final[c].tolist() for c in ("outcome", "import_id", "source", "trucks", "people_served")]
-    for week, outcome, import_id, source, trucks, people in zip(
-        week_of(final["date"]).tolist(), *columns, strict=True
+    for week, outcome, import_id, source, trucks, people, tag in zip(
+        week_of(final["date"]).tolist(), *columns, tags, strict=True
     ):
-        key = (week, None if outcome is None or outcome != outcome else outcome, import_id, source)
+        outcome = None if outcome is None or outcome != outcome else outcome
+        key = (week, outcome, reach.arrival(outcome, tag), import_id, source)
         found = counts.setdefault(key, [0, 0, 0])
         found[0] += 1
         found[1] += _count(trucks)
         found[2] += _count(people)
     rows = [(*key, *sums) for key, sums in counts.items()]
-    return pd.DataFrame(rows, columns=cols).astype({c: "int64" for c in cols[4:]})
+    return pd.DataFrame(rows, columns=cols).astype({c: "int64" for c in cols[5:]})
 
 
 def _count(value: object) -> int:
@@ -88,30 +97,40 @@ def weekly_convoys(final: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFram
 
 
 def weekly_from_counts(counts: pd.DataFrame, weeks: Sequence[dt.date]) -> pd.DataFrame:
-    """Convoys per week from convoy_counts rows. Columns: week, convoys, one per outcome, trucks,
-    people_served, attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was
-    attempted), sources (distinct files or reports behind the week)."""
+    """Convoys per week from convoy_counts rows. Columns: week, convoys, one per outcome, trucks and
+    people_served (planned: every convoy's), trucks_reached and people_reached (db.reach: arrived
+    convoys only), reached_unknown (partially delivered convoys, whose reached figure is unknown),
+    attempted, delivered_or_partial, delivered_share (0–1, NaN when nothing was attempted), sources
+    (distinct files or reports behind the week)."""
     # Plain Python: a window has a few dozen count rows, and pandas' merges cost more than the sums.
-    totals = {w: dict.fromkeys([*OUTCOMES, "convoys", "trucks", "people_served"], 0) for w in weeks}
+    sums = ["convoys", "trucks", "people_served", *REACHED_COLUMNS]
+    totals = {w: dict.fromkeys([*OUTCOMES, *sums], 0) for w in weeks}
     sources: dict[dt.date, set[object]] = {w: set() for w in weeks}
     columns = [
-        counts[c].tolist() for c in ("week", "outcome", "source", "convoys", "trucks", "people_served")
+        counts[c].tolist()
+        for c in ("week", "outcome", "arrival", "source", "convoys", "trucks", "people_served")
     ]
-    for week, outcome, source, convoys, trucks, people in zip(*columns, strict=True):
+    for week, outcome, arrived, source, convoys, trucks, people in zip(*columns, strict=True):
         row = totals.get(week)
         if row is None:
             continue
-        if outcome in row and outcome not in ("convoys", "trucks", "people_served"):
+        if outcome in OUTCOMES:
             row[outcome] += int(convoys)
         row["convoys"] += int(convoys)
         row["trucks"] += int(trucks)
         row["people_served"] += int(people)
+        if arrived == "arrived":  # counts are per arrival: the reached sums follow from them
+            row["trucks_reached"] += int(trucks)
+            row["people_reached"] += int(people)
+        elif arrived == "partial":
+            row["reached_unknown"] += int(convoys)
         sources[week].add(source)
     for row in totals.values():
         row["attempted"] = row["convoys"] - sum(row[o] for o in NOT_ATTEMPTED)
         row["delivered_or_partial"] = sum(row[o] for o in DELIVERED)
     out: dict[str, Any] = {"week": list(weeks)}
-    for col in ["convoys", *OUTCOMES, "trucks", "people_served", "attempted", "delivered_or_partial"]:
+    for col in ["convoys", *OUTCOMES, "trucks", "people_served", *REACHED_COLUMNS, "attempted",
+                "delivered_or_partial"]:  # fmt: skip
         out[col] = np.array([totals[w][col] for w in weeks], dtype="int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = out["delivered_or_partial"] / np.where(out["attempted"] > 0, out["attempted"], np.nan)

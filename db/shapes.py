@@ -17,16 +17,25 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Select, insert, select, update
 
-from db import queries, tolls
+from db import queries, reach, tolls
 from db.models import Fact, Place, PlaceShape
 from db.queries import Scope
 from db.reading import read_frame
 from db.selection import Selection
 
 CHUNK = 500
-CONVOY_METRICS = {"convoys", "trucks", "people_served"}
+CONVOY_METRICS = {"convoys", "trucks", "people_served", "trucks_reached", "people_reached"}
 TOLL_METRICS = {"killed", "injured"}
-METRICS = ("convoys", "trucks", "people_served", "besieged", "killed", "injured")
+METRICS = (
+    "convoys",
+    "trucks",
+    "people_served",
+    "trucks_reached",
+    "people_reached",
+    "besieged",
+    "killed",
+    "injured",
+)
 # What "sources" counts for each metric, for the page's caption.
 SOURCE_MEANING = {
     **dict.fromkeys(CONVOY_METRICS, "file(s) or report(s)"),
@@ -108,7 +117,10 @@ def place_figures(
 ) -> PlaceFigures:
     """The figure of every place with data for ``metric`` in [start, end], largest high first.
 
-    convoys / trucks / people_served: convoys whose final date is in the period, by destination.
+    convoys / trucks / people_served: convoys whose final date is in the period, by destination
+    (trucks and people planned, whether the convoy arrived or not). trucks_reached / people_reached:
+    the same convoys' reached figures (db.reach); a partially delivered convoy, whose reached figure
+    is unknown, adds nothing, and the place's ``unknown`` column counts it.
     besieged: each place's population at ``end`` (latest figure carried forward).
     killed / injured: per day the lowest and highest source, summed over the period's days.
     """
@@ -138,8 +150,11 @@ def _convoys(
     if metric == "convoys":
         values = rows.groupby("place_id")["convoy_key"].count()
     else:
+        rows = reach.add_reached(rows)
         values = rows.groupby("place_id")[metric].sum(min_count=1).fillna(0).round().astype("int64")
     out = pd.DataFrame({"low": values, "high": values})
+    if metric in reach.FIGURES.values():
+        out["unknown"] = reach.unknown_mask(rows).groupby(rows["place_id"]).sum().astype("int64")
     out["sources"] = rows.groupby("place_id")["import_id"].nunique()
     return out.reset_index(), int(rows["import_id"].nunique())
 
@@ -166,6 +181,7 @@ def _tolls(
 def _with_places(figures: pd.DataFrame, url: str | None) -> pd.DataFrame:
     """Add place, parent, lat, lon to a frame keyed by place_id."""
     cols = ["place_id", "place", "parent", "lat", "lon", "low", "high", "sources"]
+    cols += ["unknown"] if "unknown" in figures else []  # reached figures: convoys with an unknown one
     if figures.empty:
         return pd.DataFrame(columns=cols)
     parent = Place.__table__.alias("parent")
@@ -182,6 +198,6 @@ def _with_places(figures: pd.DataFrame, url: str | None) -> pd.DataFrame:
     merged = figures.assign(place_id=figures["place_id"].astype("int64")).merge(
         places, on="place_id", how="left"
     )
-    for col in ("low", "high", "sources"):
+    for col in {"low", "high", "sources"} | ({"unknown"} & set(merged)):
         merged[col] = merged[col].fillna(0).astype("int64")
     return merged[cols]

@@ -28,6 +28,8 @@ __all__ = ["Selection", "convoy_facts", "toll_rows", "toll_trends", "top_destina
 KINDS = ("convoy", "besieged_population", "civilian_toll")
 SILENT_WEEKS = 4  # "no report for four weeks" ...
 BASELINE_WEEKS = 12  # ... among places that had reports in the 12 weeks before
+# The access alert's verb per outcome: "A convoy to Douma (46 trucks) had items removed on ...".
+INCIDENTS = {"blocked": "was blocked", "attacked": "was attacked", "items_removed": "had items removed"}
 
 
 def selected_places(place_id: int, url: str | None = None) -> set[int]:
@@ -235,15 +237,16 @@ def _silent_by_place(
 
 
 def alarming_convoys(week: dt.date, sel: Selection, url: str | None = None) -> pd.DataFrame:
-    """Convoys with a blocked or attacked report dated in ``week`` (each convoy once, its latest such
-    report), whatever happened to it later: an attack is news even if the convoy got through after.
+    """Convoys with a blocked, attacked or items-removed report dated in ``week`` (each convoy once,
+    its latest such report), whatever happened to it later: an attack is news even if the convoy got
+    through after, and items taken out at a checkpoint are an access incident though aid arrived.
     Columns: convoy_key, date, place, outcome, trucks."""
     end = week + dt.timedelta(days=6)
     stmt = (
         select(Fact.id, Fact.event_ref, Fact.date, Place.name.label("place"), Fact.outcome,
                func.coalesce(Fact.trucks, Fact.trucks_high).label("trucks"))
         .join(Place, Place.id == Fact.place_id)
-        .where(*where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ALARMING))
+        .where(*where("convoy", sel), Fact.date.between(week, end), Fact.outcome.in_(rules.ACCESS_ALERTS))
     )  # fmt: skip
     latest: dict[str, tuple] = {}
     for fact_id, ref, day, place, outcome, trucks in sorted(read_rows(stmt, url), key=lambda r: (r[2], r[0])):
@@ -278,7 +281,7 @@ def alerts(
                 "convoy",
                 c.place,
                 c.date,
-                f"A convoy to {c.place}{trucks} was {c.outcome} on {c.date:%-d %b %Y}.",
+                f"A convoy to {c.place}{trucks} {INCIDENTS.get(c.outcome, c.outcome)} on {c.date:%-d %b %Y}.",
             )
         )
     if obs is None or sel.end != end:

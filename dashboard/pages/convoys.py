@@ -1,4 +1,4 @@
-"""Convoys: weekly convoys by final outcome, trucks and people served, share delivered, top
+"""Convoys: weekly convoys by final outcome, trucks and people planned and reached, share delivered, top
 destinations, and every convoy with the source it came from."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dashboard import charts, data
 from dashboard.cells import safe_table
 from dashboard.inert import inert
 from dashboard.layout import filtered_page
+from db.reach import reached_text
 
 HELP = """
 **How convoys are counted.** A convoy is counted once, in the week of its *final* report (its
@@ -19,11 +20,18 @@ from the final row is taken from the convoy's earlier rows.
 off, or was stopped on the way). **Delivered share** = convoys delivered, partially delivered or
 with items removed (aid reached people, even with items taken out at a checkpoint), divided by
 convoys attempted. Weeks with nothing attempted have no share.
+**Planned and reached.** *Trucks planned* and *people targeted* add up every convoy, whether it
+arrived or not. *Trucks reached* and *people reached* add up only convoys that arrived: delivered
+or with items removed. A partially delivered convoy's reached figure is unknown (no reached figure
+is stored for it): a sum that includes one reads "1,000 + unknown", and its week leaves a gap in
+the reached line. Blocked, attacked, aborted, failed, planned, postponed and underway convoys
+reach nothing, unless their report also says the aid arrived ("attacked; delivered").
 """
 
 TABLE_COLUMNS = {
-    "date": "date", "place": "place", "outcome": "final outcome", "trucks": "trucks",
-    "people_served": "people served", "operators": "run by", "event_ref": "convoy id",
+    "date": "date", "place": "place", "outcome": "final outcome", "trucks": "trucks planned",
+    "trucks_reached": "trucks reached", "people_served": "people targeted", "people_reached": "people reached",
+    "operators": "run by", "event_ref": "convoy id",
     "origin": "source",
 }  # fmt: skip
 
@@ -39,11 +47,19 @@ rows = data.convoy_facts(sel)
 weekly = data.weekly_convoys(sel)
 note = data.sources_note(rows, "convoy", by_source=False)
 attempted, delivered = int(weekly["attempted"].sum()), int(weekly["delivered_or_partial"].sum())
-cols = st.columns(4)
+unknown = int(weekly["reached_unknown"].sum())
+reached_help = "Only convoys that arrived (delivered or items removed)" + (
+    f"; {unknown} partially delivered convoy(s) have no reached figure: unknown, not 0." if unknown else "."
+)
+cols = st.columns(6)
 cols[0].metric("Convoys", f"{int(weekly['convoys'].sum()):,}")
-cols[1].metric("Trucks", f"{int(weekly['trucks'].sum()):,}")
-cols[2].metric("People served", f"{int(weekly['people_served'].sum()):,}")
+cols[1].metric("Trucks planned", f"{int(weekly['trucks'].sum()):,}", help="Every convoy, arrived or not.")
+cols[2].metric("Trucks reached", reached_text(weekly["trucks_reached"].sum(), unknown), help=reached_help)
 cols[3].metric(
+    "People targeted", f"{int(weekly['people_served'].sum()):,}", help="Every convoy, arrived or not."
+)
+cols[4].metric("People reached", reached_text(weekly["people_reached"].sum(), unknown), help=reached_help)
+cols[5].metric(
     "Delivered share", f"{delivered / attempted:.0%}" if attempted else "–",
     help=f"{delivered:,} of {attempted:,} attempted convoys delivered (fully, partly or with items removed).",
 )  # fmt: skip
@@ -56,13 +72,19 @@ data.show_chart(
     "convoys_share", note, right,
 )  # fmt: skip
 data.show_chart(
-    charts.trend_lines(weekly, "trucks"), weekly[["week", "trucks"]], "convoys_trucks", note, left
-)
+    charts.trend_lines(weekly, ["trucks", "trucks_reached"]),
+    weekly[["week", "trucks", "trucks_reached", "reached_unknown"]], "convoys_trucks", note, left,
+)  # fmt: skip
 data.show_chart(
-    charts.trend_lines(weekly, "people_served"), weekly[["week", "people_served"]], "convoys_people", note, right
+    charts.trend_lines(weekly, ["people_served", "people_reached"]),
+    weekly[["week", "people_served", "people_reached", "reached_unknown"]], "convoys_people", note, right,
 )  # fmt: skip
 top = data.top_destinations(sel)
-data.show_chart(charts.top_destinations_bar(top), top.drop(columns="place_id"), "convoys_top", note)
+# Its trucks and people are planned figures (every convoy, arrived or not): named so in the data.
+named = {"trucks": "trucks_planned", "people_served": "people_targeted"}
+data.show_chart(
+    charts.top_destinations_bar(top), top.drop(columns="place_id").rename(columns=named), "convoys_top", note
+)
 
 st.subheader(f"{len(rows):,} convoy(s), newest first")
 if rows.empty:
@@ -77,7 +99,14 @@ def origin(row: pd.Series) -> str:
     return f"{row['source']}, row {int(row['source_row'])}"
 
 
-table = rows.assign(origin=rows.apply(origin, axis=1))[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+# An unknown reached figure (partially delivered) reads "–", never 0 or blank.
+reached = {
+    c: rows[c].map(lambda v: "–" if pd.isna(v) else f"{int(v):,}")
+    for c in ("trucks_reached", "people_reached")
+}
+table = rows.assign(origin=rows.apply(origin, axis=1), **reached)[list(TABLE_COLUMNS)].rename(
+    columns=TABLE_COLUMNS
+)
 st.dataframe(safe_table(table), hide_index=True, width="stretch")
 st.download_button("Download these convoys (CSV)", data.csv_bytes(table), file_name="convoys.csv",
                    mime="text/csv", key="convoys_table_csv")  # fmt: skip

@@ -55,7 +55,7 @@ def show_table(frame: pd.DataFrame, view: MapView) -> None:
     table = pd.DataFrame(
         {
             "place": frame["place"], "in": frame["parent"],
-            label: [format_range(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+            label: maps.figure_texts(frame),
             "low": frame["low"], "high": frame["high"], "sources": frame["sources"],
             "lat": frame["lat"], "lon": frame["lon"],
         }

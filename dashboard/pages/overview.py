@@ -16,6 +16,7 @@ from dashboard.filters import OverviewFilters, sidebar_filters, week_label, week
 from dashboard.inert import inert
 from dashboard.sieges import display_table, expired_note, total_text, week_total_text
 from db.queries import OUTCOMES
+from db.reach import reached_text
 from loaders.normalise.dates import week_start
 
 EMPTY_STORE = """
@@ -82,11 +83,38 @@ def _metric(column: DeltaGenerator, label: str, col: str, help: str | None = Non
     )
 
 
+def _reached_metric(column: DeltaGenerator, label: str, col: str, help: str) -> None:
+    """A reached figure (db.reach): '1,000 + unknown' when partially delivered convoys have no
+    reached figure; no change shown then (an unknown part cannot be compared)."""
+    unknown = int(this["reached_unknown"])
+    known = previous is not None and not unknown and not int(previous["reached_unknown"])
+    change = int(this[col]) - int(previous[col]) if known else None  # type: ignore[index]
+    if unknown:
+        help += f" {unknown} partially delivered convoy(s) this week have no reached figure: unknown, not 0."
+    column.metric(
+        label,
+        reached_text(this[col], unknown),
+        None if change is None else f"{change:+,} vs previous week",
+        delta_color="off",
+        delta_arrow="off" if change == 0 else "auto",
+        help=help,
+    )
+
+
+# Planned figures named as the metrics name them in tables and CSVs (the store's column is people_served).
+PLANNED_NAMES = {"trucks": "trucks_planned", "people_served": "people_targeted"}
+REACHED_HELP = ("Only convoys that arrived: delivered and items removed count their figure; blocked, attacked, "
+                "aborted, failed, planned, postponed and underway convoys reach nothing.")  # fmt: skip
+
 st.subheader(f"Week {week_label(week)}{suffix}")
-row1 = st.columns(3)
+row1 = st.columns(5)
 _metric(row1[0], "Convoys", "convoys", "Each convoy counted once, by its final outcome in this week.")
-_metric(row1[1], "Trucks", "trucks", "Trucks of this week's convoys; a convoy without a truck count adds 0.")
-_metric(row1[2], "People served", "people_served", "A convoy without a people-served figure adds 0.")
+_metric(row1[1], "Trucks planned", "trucks",
+        "Trucks of every convoy of this week, whether it arrived or not; a convoy without a truck count adds 0.")  # fmt: skip
+_reached_metric(row1[2], "Trucks reached", "trucks_reached", REACHED_HELP)
+_metric(row1[3], "People targeted", "people_served",
+        "People every convoy of this week was meant for, whether it arrived or not; a convoy without a figure adds 0.")  # fmt: skip
+_reached_metric(row1[4], "People reached", "people_reached", REACHED_HELP)
 row2 = st.columns(3)
 row2[0].metric(
     "People besieged",
@@ -135,7 +163,7 @@ st.caption(f"{outcomes_text} Civilian tolls this week come from {sources} source
 
 
 ALERT_TITLES = {
-    "convoy": "Convoy blocked or attacked", "besieged": "Newly besieged", "toll": "Toll up more than 25 %",
+    "convoy": "Convoy blocked, attacked or items removed", "besieged": "Newly besieged", "toll": "Toll up more than 25 %",
     "silent": "No report for four weeks",
 }  # fmt: skip
 
@@ -164,17 +192,26 @@ outcome_cols = ["week", "convoys", *OUTCOMES]
 left, right = st.columns(2)
 panels = [
     (charts.convoys_by_outcome_bar(trend), outcome_cols, convoy_note),
-    (charts.trend_lines(trend, ["trucks"]), ["week", "trucks"], convoy_note),
-    (charts.trend_lines(trend, ["people_served"]), ["week", "people_served"], convoy_note),
+    (
+        charts.trend_lines(trend, ["trucks", "trucks_reached"]),
+        ["week", "trucks", "trucks_reached", "reached_unknown"],
+        convoy_note,
+    ),
+    (
+        charts.trend_lines(trend, ["people_served", "people_reached"]),
+        ["week", "people_served", "people_reached", "reached_unknown"],
+        convoy_note,
+    ),
     (charts.besieged_range_band(trend), ["week", "besieged_low", "besieged_high"], besieged_note),
     (charts.killed_range_band(trend), ["week", "killed_low", "killed_high", "toll_sources"], toll_note),
     (charts.injured_range_band(trend), ["week", "injured_low", "injured_high", "toll_sources"], toll_note),
 ]
 for i, (figure, columns, note) in enumerate(panels):
-    data.show_chart(figure, trend[columns], f"overview_chart{i + 1}", note, left if i % 2 == 0 else right)
+    frame = trend[columns].rename(columns=PLANNED_NAMES)
+    data.show_chart(figure, frame, f"overview_chart{i + 1}", note, left if i % 2 == 0 else right)
 
 with st.expander("The figures as a table"):
-    shown = trend.assign(week=trend["week"].map(week_label))
+    shown = trend.assign(week=trend["week"].map(week_label)).rename(columns=PLANNED_NAMES)
     st.dataframe(safe_table(shown), hide_index=True, width="stretch")
     st.download_button(
         "Download as CSV", data.csv_bytes(shown), file_name=f"overview-{shown['week'].iloc[-1][:8]}.csv",

@@ -116,10 +116,12 @@ def _convoys(frame: pd.DataFrame) -> str:
         mark = " (pending review)" if pending else ""
         rows.append(
             f"<tr{pending}><td>{text(r['date'])}</td><td>{text(r['place'])}</td><td>{_label(r['outcome'], LABELS)}{mark}</td>"
-            f'<td class="num">{count(r["trucks"])}</td><td class="num">{count(r["people_served"])}</td>'
+            f'<td class="num">{count(r["trucks"])}</td><td class="num">{_reached(r["trucks_reached"])}</td>'
+            f'<td class="num">{count(r["people_served"])}</td><td class="num">{_reached(r["people_reached"])}</td>'
             f"<td>{text(r['organisations'])}</td><td>{text(r['source'])}</td></tr>"
         )
-    headers = ["Date", "Destination", "Final outcome", "Trucks", "People served", "Organisations", "Source"]
+    headers = ["Date", "Destination", "Final outcome", "Trucks planned", "Trucks reached", "People targeted",
+               "People reached", "Organisations", "Source"]  # fmt: skip
     return _table("convoys", headers, rows, "No convoys this week.")
 
 
@@ -127,6 +129,11 @@ def _population(row: dict[str, Any]) -> str:
     """The figure, or '– (last N)' when it expired: unknown now, its last figure kept in sight."""
     figure = span(row["pop_low"], row["pop_high"])
     return f"– (last {figure})" if row.get("expired") else figure
+
+
+def _reached(value: Cell) -> str:
+    """A convoy's reached figure: '–' when unknown (db.reach), never blank or 0."""
+    return count(value) or "–"
 
 
 def _besieged(frame: pd.DataFrame) -> str:

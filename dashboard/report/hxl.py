@@ -2,7 +2,11 @@
 populations, civilian tolls), a header row then a hashtag row (https://hxlstandard.org).
 
 Tolls keep one row per source and place (``#meta+type`` = source) plus the range across sources
-(``#meta+type`` = range): a consumer must not add the source rows up."""
+(``#meta+type`` = range): a consumer must not add the source rows up.
+
+Convoys carry the people each convoy was for as ``#targeted`` and the people it reached as
+``#reached`` (db.reach: only convoys that arrived; empty when unknown, for a partially delivered
+convoy): a planned figure is never tagged #reached."""
 
 from __future__ import annotations
 
@@ -19,7 +23,10 @@ LOCATION = [("admin1", "Admin 1", "#adm1+name"), ("admin2", "Admin 2", "#adm2+na
             ("lat", "Latitude", "#geo+lat"), ("lon", "Longitude", "#geo+lon")]  # fmt: skip
 TAGS: dict[str, list[tuple[str, str, str]]] = {
     "convoys": [("date", "Date", "#date"), *LOCATION, ("outcome", "Final outcome", "#status+outcome"),
-                ("trucks", "Trucks", "#indicator+trucks+num"), ("people_served", "People served", "#reached+ind"),
+                ("trucks", "Trucks planned", "#indicator+trucks+planned+num"),
+                ("trucks_reached", "Trucks reached", "#indicator+trucks+reached+num"),
+                ("people_served", "People targeted", "#targeted+ind"),
+                ("people_reached", "People reached", "#reached+ind"),
                 ("organisations", "Organisations", "#org+impl"), ("convoy_ref", "Convoy reference", "#activity+code"),
                 ("review_status", "Review status", "#status+review"), ("source", "File or report", "#meta+source")],
     "besieged": [("as_of", "As of", "#date"), *LOCATION, ("status", "Status", "#status+access"),

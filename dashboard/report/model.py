@@ -27,6 +27,7 @@ from dashboard.filters import iso_week, week_label
 from dashboard.report.sources import combination_notes, sources_appendix
 from db import analytics, lookups, queries, rules, sieges, trends
 from db.auth import Actor, report_action, require
+from db.reach import reached_text
 from db.trends import Selection
 from loaders.normalise.dates import week_start
 from loaders.normalise.text import fold
@@ -39,11 +40,12 @@ DEFAULT_THRESHOLD = 5
 MIN_PUBLIC_THRESHOLD = DEFAULT_THRESHOLD
 TREND_WEEKS = 12
 # Counts of people: suppressed below the threshold in the public variant (convoys and trucks are not).
-PEOPLE = ("people_served", "besieged_low", "besieged_high", "killed_low", "killed_high",
+PEOPLE = ("people_served", "people_reached", "besieged_low", "besieged_high", "killed_low", "killed_high",
           "injured_low", "injured_high", "pop_low", "pop_high", "hard_to_reach_low", "hard_to_reach_high",
           "trapped_low", "trapped_high")  # fmt: skip
 CLASSIFICATION = {"public": "PUBLIC", "internal": "INTERNAL – not for distribution"}
 Cell = int | str | None  # a count, '<5' when suppressed, None when unknown
+REACHED = ("trucks_reached", "people_reached")  # db.reach: with an unknown part in some weeks
 
 
 class ReportError(ValueError):
@@ -211,8 +213,10 @@ def _besieged_headline(this: pd.Series, before: pd.Series | None, label: str, li
 def _headlines(trend: pd.DataFrame, options: ReportOptions) -> list[Headline]:
     this = trend.iloc[-1]
     before = trend.iloc[-2] if len(trend) > 1 else None
-    items = [("convoys", "Convoys", "convoys", "convoys"), ("trucks", "Trucks", "trucks", "trucks"),
-             ("people_served", "People served", "people_served", "people_served"),
+    items = [("convoys", "Convoys", "convoys", "convoys"), ("trucks", "Trucks planned", "trucks", "trucks"),
+             ("trucks_reached", "Trucks reached", "trucks_reached", "trucks_reached"),
+             ("people_served", "People targeted", "people_served", "people_served"),
+             ("people_reached", "People reached", "people_reached", "people_reached"),
              ("besieged", "People besieged (end of week)", "besieged_low", "besieged_high"),
              ("hard_to_reach", "People hard to reach (end of week)", "hard_to_reach_low", "hard_to_reach_high"),
              ("trapped", "People trapped (end of week)", "trapped_low", "trapped_high"),
@@ -228,22 +232,36 @@ def _headlines(trend: pd.DataFrame, options: ReportOptions) -> list[Headline]:
         prev = (
             (None, None) if before is None else (suppress(before[low], limit), suppress(before[high], limit))
         )
-        out.append(Headline(key, label, suppress(this[low], limit), suppress(this[high], limit), *prev))
+        now = (suppress(this[low], limit), suppress(this[high], limit))
+        if low in REACHED:  # '1,000 + unknown' when a partially delivered convoy has no reached figure
+            now = (_reached_cell(now[0], this),) * 2
+            prev = prev if before is None else (_reached_cell(prev[0], before),) * 2
+        out.append(Headline(key, label, *now, *prev))
     return out
+
+
+def _reached_cell(cell: Cell, week: pd.Series) -> Cell:
+    """A reached figure (db.reach) as the Summary shows it: the count, or '1,000 + unknown' ('–'
+    alone) when partially delivered convoys of the week have no reached figure."""
+    return reached_text(cell, week["reached_unknown"]) if int(week["reached_unknown"]) else cell
 
 
 def _convoys(options: ReportOptions, url: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(table, provenance rows). Table columns: date, place_id, place, admin1, admin2, pcode, lat, lon,
-    outcome, trucks, people_served, organisations, convoy_ref, review_status, source."""
+    outcome, trucks, people_served (planned), trucks_reached, people_reached (db.reach: None when
+    unknown), organisations, convoy_ref, review_status, source."""
     rows = trends.convoy_facts(options.selection(), url)
-    cols = ["date", "place_id", "place", "outcome", "trucks", "people_served", "organisations", "convoy_ref",
-            "review_status", "source"]  # fmt: skip
+    cols = ["date", "place_id", "place", "outcome", "trucks", "people_served", "trucks_reached", "people_reached",
+            "organisations", "convoy_ref", "review_status", "source"]  # fmt: skip
     if rows.empty:
         return _coordinates(pd.DataFrame(columns=cols), options, url), rows
     orgs = lookups.organisations(rows["id"].astype(int).tolist(), "operator", url)
     table = rows.assign(organisations=rows["id"].astype(int).map(orgs), convoy_ref=rows["event_ref"])
     table = table.sort_values(["date", "place", "id"]).reset_index(drop=True)[cols]
-    table["trucks"] = [None if pd.isna(v) else int(v) for v in table["trucks"]]
+    for col in ("trucks", "trucks_reached"):
+        table[col] = pd.Series(
+            [None if pd.isna(v) else int(v) for v in table[col]], index=table.index, dtype="object"
+        )
     return _counts(_coordinates(table, options, url), options), rows
 
 
@@ -313,8 +331,8 @@ def overview_figures(trend: pd.DataFrame) -> list[go.Figure]:
     """The Overview page's six trend charts, from the same dashboard.charts builders."""
     return [
         charts.convoys_by_outcome_bar(trend),
-        charts.trend_lines(trend, ["trucks"]),
-        charts.trend_lines(trend, ["people_served"]),
+        charts.trend_lines(trend, ["trucks", "trucks_reached"]),
+        charts.trend_lines(trend, ["people_served", "people_reached"]),
         charts.besieged_range_band(trend),
         charts.killed_range_band(trend),
         charts.injured_range_band(trend),

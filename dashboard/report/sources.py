@@ -39,6 +39,10 @@ def combination_notes(variant: str, threshold: int, trend_weeks: int) -> list[st
     notes = [
         "Convoys count once, by their final outcome: a convoy reported planned and later blocked counts "
         "as blocked, in the week of its last report.",
+        "Trucks planned and people targeted count every convoy, whether it arrived or not; trucks and "
+        "people reached count only convoys that arrived (delivered, or with items removed). A partially "
+        "delivered convoy's reached figure is unknown ('–', and '+ unknown' in a sum), never its planned "
+        "one; blocked, attacked, aborted, failed, planned, postponed and underway convoys reach nothing.",
         "Besieged populations: each place's latest figure is carried forward until a newer one or a "
         "report that the siege was lifted, of the place or of a place containing it; sources giving "
         "different figures on the same date make a low–high range; a town inside a besieged enclave with "

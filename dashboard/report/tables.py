@@ -18,8 +18,9 @@ from db.rules import OUTCOMES
 LOCATION = [("admin1", "Admin 1"), ("admin2", "Admin 2"), ("place", "Place"), ("pcode", "P-code"),
             ("lat", "Latitude"), ("lon", "Longitude")]  # fmt: skip
 COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "convoys": [("date", "Date"), *LOCATION, ("outcome", "Final outcome"), ("trucks", "Trucks"),
-                ("people_served", "People served"), ("organisations", "Organisations"),
+    "convoys": [("date", "Date"), *LOCATION, ("outcome", "Final outcome"), ("trucks", "Trucks planned"),
+                ("trucks_reached", "Trucks reached"), ("people_served", "People targeted"),
+                ("people_reached", "People reached"), ("organisations", "Organisations"),
                 ("convoy_ref", "Convoy reference"), ("review_status", "Review status"),
                 ("source", "File or report")],
     "besieged": [*LOCATION, ("status", "Status"), ("pop_low", "Population (low)"),
@@ -33,14 +34,17 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                 ("published", "Published"), ("format", "Format"), ("imported_at", "Imported at"),
                 ("imported_by", "Imported by"), ("used_for", "Used for"), ("facts", "Facts used"),
                 ("named_sources", "Sources named in the facts")],
-    "trend": [("week", "ISO week"), ("convoys", "Convoys"), ("trucks", "Trucks"),
-              ("people_served", "People served"), ("besieged_low", "Besieged (low)"),
+    "trend": [("week", "ISO week"), ("convoys", "Convoys"), ("trucks", "Trucks planned"),
+              ("trucks_reached", "Trucks reached"), ("people_served", "People targeted"),
+              ("people_reached", "People reached"),
+              ("reached_unknown", "Convoys with reached unknown (partially delivered)"),
+              ("besieged_low", "Besieged (low)"),
               ("besieged_high", "Besieged (high)"), ("killed_low", "Killed (low)"),
               ("killed_high", "Killed (high)"), ("injured_low", "Injured (low)"),
               ("injured_high", "Injured (high)"), ("toll_sources", "Toll sources"),
               *((o, o.replace("_", " ").capitalize()) for o in OUTCOMES)],
 }  # fmt: skip
-ALERT_TITLES = {"convoy": "Convoy blocked or attacked", "besieged": "Newly besieged",
+ALERT_TITLES = {"convoy": "Convoy blocked, attacked or items removed", "besieged": "Newly besieged",
                 "toll": "Toll up more than 25 %", "silent": "No report for four weeks"}  # fmt: skip
 
 
@@ -59,14 +63,24 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any, dash: bool) -> Any:
+    out = plain(value)
+    return "–" if dash and out is None else out
+
+
 def formula_safe(value: Any) -> Any:
     """Text that would run as a spreadsheet formula, defused (dashboard.cells)."""
     return defuse(value)
 
 
+# A convoy's reached figure left unknown (partially delivered, or no count) reads "–", never blank or 0.
+UNKNOWN_AS_DASH = {"convoys": ("trucks_reached", "people_reached")}
+
+
 def _table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     columns = COLUMNS[name]
-    rows = [[plain(row.get(key)) for key, _ in columns] for row in frame.to_dict("records")]
+    dashed = UNKNOWN_AS_DASH.get(name, ())
+    rows = [[_cell(row.get(key), key in dashed) for key, _ in columns] for row in frame.to_dict("records")]
     return pd.DataFrame(rows, columns=[header for _, header in columns], dtype="object")
 
 

@@ -65,8 +65,10 @@ def test_convoys_page_shows_the_query_numbers(seeded_store: Store) -> None:
     attempted, delivered = int(weekly["attempted"].sum()), int(weekly["delivered_or_partial"].sum())
     assert _metrics(at) == {
         "Convoys": f"{int(weekly['convoys'].sum()):,}",
-        "Trucks": f"{int(weekly['trucks'].sum()):,}",
-        "People served": f"{int(weekly['people_served'].sum()):,}",
+        "Trucks planned": f"{int(weekly['trucks'].sum()):,}",
+        "Trucks reached": f"{int(weekly['trucks_reached'].sum()):,}",
+        "People targeted": f"{int(weekly['people_served'].sum()):,}",
+        "People reached": f"{int(weekly['people_reached'].sum()):,}",
         "Delivered share": f"{delivered / attempted:.0%}",
     }
     # By hand: 6 convoys, all attempted; C-03 blocked -> 5 of 6 delivered (C-02's items removed counts).
@@ -139,16 +141,17 @@ def test_overview_alerts(seeded_store: Store) -> None:
     assert not at.exception
     warnings = [w.value for w in at.warning]
     expected = trends.alerts(W10, SEL, seeded_store.url)
-    assert len(warnings) == len(expected) == 3
-    assert (
-        warnings[0]
-        == "**Convoy blocked or attacked:** A convoy to Douma (13 trucks) was blocked on 9 Mar 2018."
-    )
+    assert len(warnings) == len(expected) == 4
+    # C-02's items removed at a checkpoint (5 Mar, its row gives no truck count) is an access alert too.
+    assert warnings[:2] == [
+        "**Convoy blocked, attacked or items removed:** A convoy to Douma had items removed on 5 Mar 2018.",
+        "**Convoy blocked, attacked or items removed:** A convoy to Douma (13 trucks) was blocked on 9 Mar 2018.",
+    ]
     # 300 killed the week before, 940-1,000 this week: both ends up far more than 25 %
-    assert warnings[1].startswith(
+    assert warnings[2].startswith(
         "**Toll up more than 25 %:** Civilians killed: 940–1,000 this week, up from 300"
     )
-    assert warnings[2].startswith("**Toll up more than 25 %:** Civilians injured: 3,000–3,500")
+    assert warnings[3].startswith("**Toll up more than 25 %:** Civilians injured: 3,000–3,500")
     _charts_have_csv_and_sources(at, "overview")
 
 

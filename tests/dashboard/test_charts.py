@@ -42,16 +42,28 @@ def frame() -> pd.DataFrame:
 def test_trend_lines_one_trace_per_metric(frame: pd.DataFrame) -> None:
     fig = charts.trend_lines(frame, "trucks")
     assert len(fig.data) == 1
-    assert fig.data[0].name == "Trucks"
+    assert fig.data[0].name == "Trucks planned"
     assert list(fig.data[0].x) == ["2018-W09", "2018-W10", "2018-W11"]
     assert list(fig.data[0].y) == [20, 59, 13]
-    assert fig.layout.title.text == "Trucks per week"
+    assert fig.layout.title.text == "Trucks planned per week"
     assert fig.layout.yaxis.dtick is None  # large counts: plotly picks the ticks
 
     two = charts.trend_lines(frame, ["trucks", "convoys"], title="Both")
-    assert [t.name for t in two.data] == ["Trucks", "Convoys"]
+    assert [t.name for t in two.data] == ["Trucks planned", "Convoys"]
     assert list(two.data[1].y) == [1, 3, 1]
     assert two.layout.title.text == "Both"
+
+
+def test_reached_lines_leave_a_gap_where_a_reached_figure_is_unknown(frame: pd.DataFrame) -> None:
+    # W10: a partially delivered convoy without a reached figure -> its week's reached sum is unknown.
+    weekly = frame.assign(trucks_reached=[20, 46, 13], reached_unknown=[0, 1, 0])
+    fig = charts.trend_lines(weekly, ["trucks", "trucks_reached"])
+    assert [t.name for t in fig.data] == ["Trucks planned", "Trucks reached"]
+    assert list(fig.data[0].y) == [20, 59, 13]
+    assert list(fig.data[1].y) == [20, None, 13]
+    assert "unknown" in fig.layout.title.subtitle.text
+    known = charts.trend_lines(weekly.assign(reached_unknown=0), ["trucks_reached"])
+    assert list(known.data[0].y) == [20, 46, 13] and not known.layout.title.subtitle.text
 
 
 def test_convoys_by_outcome_bar_stacks_only_outcomes_that_occur(frame: pd.DataFrame) -> None:

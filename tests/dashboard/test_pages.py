@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.data import csv_bytes, formula_safe
 from db import queries
 from db.queries import Scope
+from db.reach import reached_text
 from tests.dashboard.seed import LATEST_WEEK, ROOT, TOLLS_CSV, W10, Store, import_csv
 
 APP = str(ROOT / "app.py")
@@ -41,8 +42,10 @@ def _expected(week: dt.date, url: str, include_pending: bool = False) -> dict[st
 
     return {
         "Convoys": f"{h['convoys']:,}",
-        "Trucks": f"{h['trucks']:,}",
-        "People served": f"{h['people_served']:,}",
+        "Trucks planned": f"{h['trucks']:,}",
+        "Trucks reached": reached_text(h["trucks_reached"], h["reached_unknown"]),
+        "People targeted": f"{h['people_served']:,}",
+        "People reached": reached_text(h["people_reached"], h["reached_unknown"]),
         "People besieged": rng("besieged"),
         "Civilians killed": rng("killed"),
         "Civilians injured": rng("injured"),
@@ -115,7 +118,10 @@ def test_changing_the_week_changes_the_metrics(seeded_store: Store) -> None:
     # The seeded facts, independently of the query code: C-02 counts once (items removed, its 46 trucks
     # carried over from the planned row), Douma is inside eastern Ghouta, and two sources give a range.
     assert after["Convoys"] == "3"
-    assert after["Trucks"] == "63"
+    # C-01 14 Feb ... W10 holds C-02 (items removed, 46 trucks, 27,500 people: arrived), C-03 (blocked,
+    # 13 trucks, 5,000 people: reached nothing) and C-06 (delivered, 4 trucks, 1,000 people).
+    assert (after["Trucks planned"], after["Trucks reached"]) == ("63", "50")
+    assert (after["People targeted"], after["People reached"]) == ("33,500", "28,500")
     assert after["People besieged"] == "433,000"
     assert after["Civilians killed"] == "940–1,000"
     assert after["Civilians injured"] == "3,000–3,500"

@@ -88,6 +88,7 @@ def test_convoy_finals_follow_every_write(url: str) -> None:
     weekly = rules.weekly_from_counts(convoys.convoy_counts(WINDOW, url), WINDOW.weeks()).set_index("week")
     assert weekly.loc[dt.date(2018, 3, 5), "convoys"] == 1  # only the convoy without a reference
     assert weekly.loc[dt.date(2018, 3, 12), ["convoys", "delivered", "trucks"]].tolist() == [2, 2, 33]
+    assert weekly.loc[dt.date(2018, 3, 12), ["trucks_reached", "people_reached"]].tolist() == [33, 5000]
 
     # A report's convoy row waits for review: it counts only with pending facts included.
     write_import(_file("flash.txt", [_convoy("C-1", 20, "attacked", method="text")]), actor=EDITOR, url=url)
@@ -97,6 +98,10 @@ def test_convoy_finals_follow_every_write(url: str) -> None:
     confirm_fact(attacked, actor=EDITOR, url=url)
     _check(url, "the pending row confirmed")
     assert _final(url, "C-1")[:2] == ("attacked", "2018-03-20")
+    # Attacked: C-1's 20 trucks and 5,000 people are planned, none reached (db.reach).
+    weekly = rules.weekly_from_counts(convoys.convoy_counts(WINDOW, url), WINDOW.weeks()).set_index("week")
+    assert weekly.loc[dt.date(2018, 3, 19), ["trucks", "trucks_reached", "people_served", "people_reached"]].tolist() == [
+        20, 0, 5000, 0]  # fmt: skip
     reject_fact(attacked, actor=EDITOR, url=url)
     _check(url, "the row rejected")
     assert _final(url, "C-1")[0] == "delivered"

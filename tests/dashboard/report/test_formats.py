@@ -27,6 +27,11 @@ END = W10 + dt.timedelta(days=6)
 SEL = trends.Selection(W10, END, include_pending=True)
 
 
+def _reached(value: float) -> str:
+    """A convoy's reached figure as the report prints it: '–' when unknown."""
+    return "–" if value != value else f"{int(value):,}"
+
+
 def _span(low: int, high: int) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
@@ -75,7 +80,15 @@ def test_html_figures_equal_the_queries(demo_report: WeeklyReport, expected: dic
     assert [r[0] for r in rows] == [d.isoformat() for d in convoys["date"]]
     assert [r[1] for r in rows] == convoys["place"].tolist()
     assert [r[3] for r in rows] == [f"{t:,}" for t in convoys["trucks"]]
-    assert [r[4] for r in rows] == [f"{p:,}" for p in convoys["people_served"]]
+    assert [r[4] for r in rows] == [_reached(t) for t in convoys["trucks_reached"]]
+    assert [r[5] for r in rows] == [f"{p:,}" for p in convoys["people_served"]]
+    assert [r[6] for r in rows] == [_reached(p) for p in convoys["people_reached"]]
+    assert page.tables["convoys"][0][3:7] == [
+        "Trucks planned",
+        "Trucks reached",
+        "People targeted",
+        "People reached",
+    ]
     besieged = expected["besieged"]
     assert [r[0] for r in page.tables["besieged"][1:]] == besieged["place"].tolist()
     assert [r[2] for r in page.tables["besieged"][1:]] == [
@@ -85,7 +98,10 @@ def test_html_figures_equal_the_queries(demo_report: WeeklyReport, expected: dic
     # By hand (2018-W10 ends Sun 11 Mar 2018): Foah and Kefraya's last figure (8,000, 30 Jun 2017) is
     # 254 days old: expired, unknown, its last figure kept; Rukban (31 Jan 2018) is hard to reach, 39 days.
     rows = {r[0]: r for r in page.tables["besieged"][1:]}
-    assert rows["Foah and Kefraya"][2] == "– (last 8,000)" and "254 days old (expired" in rows["Foah and Kefraya"][4]
+    assert (
+        rows["Foah and Kefraya"][2] == "– (last 8,000)"
+        and "254 days old (expired" in rows["Foah and Kefraya"][4]
+    )
     assert rows["Rukban"][1] == "Hard to reach" and rows["Rukban"][4] == "39 days old"
     tolls = {r[1]: r for r in page.tables["tolls"][1:]}
     for c in expected["compare"].itertuples():
@@ -114,7 +130,7 @@ def test_html_escapes_every_text(tricky_report: WeeklyReport) -> None:
     assert not any("alert(1)" in s for s in page.scripts)
     assert not [a for a in page.attributes if a[0] == "b"]  # no tag came from the place name
     assert ARABIC_PLACE in [r[1] for r in page.tables["convoys"][1:]]
-    assert "<5" in [r[4] for r in page.tables["convoys"][1:]]  # 2 people served, suppressed
+    assert "<5" in [r[5] for r in page.tables["convoys"][1:]]  # 2 people targeted, suppressed
 
 
 # ---- PDF -----------------------------------------------------------------------------------------
@@ -127,7 +143,8 @@ def test_pdf_figures_equal_the_queries(demo_report: WeeklyReport, expected: dict
         assert value in flat, key
     for c in expected["convoys"].itertuples():
         assert f"{c.date.isoformat()} {c.place}" in flat
-        assert f"{c.trucks:,} {c.people_served:,}" in flat
+        reached = f"{_reached(c.trucks_reached)} {c.people_served:,} {_reached(c.people_reached)}"
+        assert f"{c.trucks:,} {reached}" in flat
     for c in expected["compare"].itertuples():
         assert f"{c.source} {c.reports} {_span(c.killed_low, c.killed_high)}" in flat
     for b in expected["besieged"].itertuples():
@@ -175,12 +192,16 @@ def test_xlsx_figures_equal_the_queries(demo_report: WeeklyReport, expected: dic
         summary["Civilians killed"]["This week (low)"],
         summary["Civilians killed"]["This week (high)"],
     ) == (274, 493)
-    assert summary["Trucks"]["This week (high)"] == raw["trucks"]
+    assert summary["Trucks planned"]["This week (high)"] == raw["trucks"]
+    assert summary["Trucks reached"]["This week (high)"] == raw["trucks_reached"]
+    assert summary["People targeted"]["This week (high)"] == raw["people_served"]
+    assert summary["People reached"]["This week (high)"] == raw["people_reached"]
     assert summary["People besieged (end of week)"]["This week (high)"] == raw["besieged_high"]
     convoys = sheet_rows(wb, "Convoys")
-    assert [r["Trucks"] for r in convoys] == expected["convoys"]["trucks"].tolist()
+    assert [r["Trucks planned"] for r in convoys] == expected["convoys"]["trucks"].tolist()
     assert [r["Date"].date() for r in convoys] == expected["convoys"]["date"].tolist()  # typed: dates
-    assert [r["People served"] for r in convoys] == expected["convoys"]["people_served"].tolist()
+    assert [r["People targeted"] for r in convoys] == expected["convoys"]["people_served"].tolist()
+    assert [r["People reached"] for r in convoys] == expected["convoys"]["people_reached"].tolist()
     tolls = {r["Source"]: r for r in sheet_rows(wb, "Tolls")}
     for c in expected["compare"].itertuples():
         assert (tolls[c.source]["Killed (low)"], tolls[c.source]["Killed (high)"]) == (
@@ -202,7 +223,7 @@ def test_xlsx_never_writes_a_formula(tricky_report: WeeklyReport) -> None:
     assert title.value == FORMULA and title.data_type == "s" and title.quotePrefix
     convoys = {r["Place"]: r for r in sheet_rows(wb, "Convoys")}
     assert convoys[ARABIC_PLACE]["Organisations"] == FORMULA
-    assert convoys[ARABIC_PLACE]["People served"] == "<5" and convoys[ARABIC_PLACE]["Trucks"] == 3
+    assert convoys[ARABIC_PLACE]["People targeted"] == "<5" and convoys[ARABIC_PLACE]["Trucks planned"] == 3
     assert HTML_PLACE in convoys
 
 
@@ -220,14 +241,16 @@ def test_csv_zip_figures_and_formula_safety(
     assert summary["Civilians killed"][1:3] == ["274", "493"]
     assert summary["Convoys"][1] == str(expected["raw"]["convoys"])
     header, *rows = files["convoys.csv"]
-    assert [r[header.index("Trucks")] for r in rows] == [str(t) for t in expected["convoys"]["trucks"]]
+    assert [r[header.index("Trucks planned")] for r in rows] == [
+        str(t) for t in expected["convoys"]["trucks"]
+    ]
     tricky = zip_csvs(csvzip.csv_zip(tricky_report))
     about = dict(r for r in tricky["about.csv"][1:])
     assert about["Report"] == "'" + FORMULA
     header, *rows = tricky["convoys.csv"]
     by_place = {r[header.index("Place")]: r for r in rows}
     assert by_place[ARABIC_PLACE][header.index("Organisations")] == "'" + FORMULA
-    assert by_place[ARABIC_PLACE][header.index("People served")] == "<5"
+    assert by_place[ARABIC_PLACE][header.index("People targeted")] == "<5"
     assert HTML_PLACE in by_place
     cells = [c for f in tricky.values() for r in f for c in r]
     numbers = re.compile(r"^-?\d+(\.\d+)?$")  # a negative change is a number, and stays one
@@ -258,3 +281,4 @@ def test_hxl_is_tagged_and_formula_safe(tricky_report: WeeklyReport) -> None:
     by_place = {r[tags.index("#loc+name")]: r for r in rows}
     assert by_place[ARABIC_PLACE][tags.index("#org+impl")] == "'" + FORMULA
     assert by_place[ARABIC_PLACE][tags.index("#reached+ind")] == "<5"
+    assert by_place[ARABIC_PLACE][tags.index("#targeted+ind")] == "<5"
