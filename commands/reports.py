@@ -127,12 +127,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ReportError as exc:  # e.g. a viewer's threshold below the public minimum
         console.print(f"[red]not exported:[/red] {exc}", highlight=False)
         return 2
-    if not report.has_data:
-        where = f" for {place[1]}" if place[0] else ""
-        console.print(f"[red]not exported:[/red] the store has no convoy, besieged-population or toll fact "
-                      f"dated in {report.week_label}{where}. Choose a week with data (python -m cli export "
-                      f"--week YYYY-Www) or import its files first.", highlight=False)  # fmt: skip
-        return 1
+    if not report.has_data:  # a quiet week exports: what carries through it (db.sieges) is the news
+        out.print(f"note: no fact is dated in {report.week_label}; the report shows what carries "
+                  "through it (besieged figures) and '–' (no report) for convoys and tolls.", highlight=False)  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         for name, data in export_files(report, fmt, actor=actor).items():

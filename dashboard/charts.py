@@ -42,14 +42,29 @@ BAND = "rgba(213, 94, 0, 0.25)"
 HEIGHT = 300
 
 
-def format_count(value: int) -> str:
-    """12,400"""
-    return f"{int(value):,}"
+UNKNOWN = "–"  # no report: never shown as 0
 
 
-def format_range(low: int, high: int) -> str:
-    """'940–1,000', or one number when both ends agree."""
-    return format_count(low) if int(low) == int(high) else f"{int(low):,}–{int(high):,}"
+def _unknown(value: object) -> bool:
+    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+
+
+def format_count(value: int | float | None) -> str:
+    """12,400; '–' when unknown (no report)."""
+    return UNKNOWN if _unknown(value) else f"{int(value):,}"  # type: ignore[arg-type]
+
+
+def format_range(low: int | float | None, high: int | float | None) -> str:
+    """'940–1,000', or one number when both ends agree (or one end is unknown); '–' when both are unknown."""
+    if _unknown(low) or _unknown(high):
+        return format_count(high if _unknown(low) else low)
+    return format_count(low) if int(low) == int(high) else f"{int(low):,}–{int(high):,}"  # type: ignore[arg-type]
+
+
+def _gaps(values: pd.Series, sources: list[int] | None = None) -> list[int | None]:
+    """Plotly y values: None (a gap in the line) for an unknown week or one without any source."""
+    known = [None if _unknown(v) else int(v) for v in values]
+    return known if sources is None else [None if n == 0 else v for v, n in zip(known, sources, strict=True)]
 
 
 def _weeks(frame: pd.DataFrame) -> list[str]:
@@ -132,11 +147,11 @@ def range_band(frame: pd.DataFrame, low: str, high: str, title: str, sources: st
     fig = go.Figure(
         [
             go.Scatter(
-                x=weeks, y=frame[low].astype(int).tolist(), name="low", mode="lines",
+                x=weeks, y=_gaps(frame[low], custom), name="low", mode="lines",
                 line={"width": 0.5, "color": "#D55E00"}, customdata=custom, hovertemplate="low " + hover,
             ),
             go.Scatter(
-                x=weeks, y=frame[high].astype(int).tolist(), name="high", mode="lines", fill="tonexty",
+                x=weeks, y=_gaps(frame[high], custom), name="high", mode="lines", fill="tonexty",
                 fillcolor=BAND, line={"width": 1.5, "color": "#D55E00"}, customdata=custom,
                 hovertemplate="high " + hover,
             ),
@@ -145,6 +160,8 @@ def range_band(frame: pd.DataFrame, low: str, high: str, title: str, sources: st
     subtitle = "low–high across sources, never summed"
     if custom is not None:
         subtitle += f"; sources per week: {_span(custom)}"
+        if 0 in custom:
+            subtitle += "; gap: no report"
     fig.update_layout(showlegend=False)
     return _layout(fig, title, subtitle)
 
@@ -279,12 +296,14 @@ def sources_side_by_side(compare: pd.DataFrame, title: str | None = None) -> go.
     sources = [plot_text(s) for s in compare["source"]]
     fig = go.Figure()
     for measure, colour in (("killed", "#D55E00"), ("injured", "#0072B2")):
-        low, high = compare[f"{measure}_low"].astype(int), compare[f"{measure}_high"].astype(int)
+        # A figure the source did not give is no bar (None), never a bar of 0.
+        low, high = _gaps(compare[f"{measure}_low"]), _gaps(compare[f"{measure}_high"])
         fig.add_trace(
             go.Bar(
-                x=sources, y=high.tolist(), name=LABELS[measure], marker_color=colour,
+                x=sources, y=high, name=LABELS[measure], marker_color=colour,
                 error_y={"type": "data", "symmetric": False, "array": [0] * len(high),
-                         "arrayminus": (high - low).tolist()},
+                         "arrayminus": [0 if h is None or lo is None else h - lo
+                                        for lo, h in zip(low, high, strict=True)]},
             )
         )  # fmt: skip
     fig.update_layout(barmode="group")

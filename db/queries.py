@@ -219,13 +219,25 @@ def weekly_overview(
     out = out.merge(tolls, on="week", how="left")
     for col in ("killed_low", "killed_high", "injured_low", "injured_high", "sources"):
         out[col] = out[col].fillna(0).astype("int64")
-    return out.rename(columns={"sources": "toll_sources"})
+    return unknown_tolls(out.rename(columns={"sources": "toll_sources"}))
 
 
-def week_headline(week: dt.date, scope: Scope = Scope(), url: str | None = None) -> dict[str, int]:
-    """The headline figures of one ISO week: the last row of ``weekly_overview``."""
+TOLL_COLUMNS = ("killed_low", "killed_high", "injured_low", "injured_high")
+
+
+def unknown_tolls(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Killed and injured of a week without any toll source as unknown (NaN), not 0: the band and
+    its rollup hold 0 there, which would read as "nobody was killed". Shown as '–' (no report)."""
+    silent = weekly["toll_sources"] == 0
+    if not silent.any():
+        return weekly
+    return weekly.assign(**{v: weekly[v].astype("float64").mask(silent) for v in TOLL_COLUMNS})
+
+
+def week_headline(week: dt.date, scope: Scope = Scope(), url: str | None = None) -> dict[str, int | None]:
+    """The headline figures of one ISO week: the last row of ``weekly_overview`` (None: unknown)."""
     row = weekly_overview(week, weeks=1, scope=scope, url=url).iloc[0]
-    return {k: int(v) for k, v in row.items() if k != "week"}
+    return {k: None if pd.isna(v) else int(v) for k, v in row.items() if k != "week"}
 
 
 # ---- data management ---------------------------------------------------------------------------

@@ -337,8 +337,11 @@ def daily_by_source(tolls: pd.DataFrame, parents: ParentMap) -> pd.DataFrame:
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole numbers; a figure the source did not give (killed without injured) stays unknown
+    (NaN, the column then float), never 0."""
     for col in TOLL_VALUES:
-        frame[col] = frame[col].fillna(0).round().astype("int64")
+        values = frame[col].astype("float64").round()
+        frame[col] = values if values.isna().any() else values.astype("int64")
     return frame
 
 
@@ -410,7 +413,7 @@ def compare_sources(daily: pd.DataFrame, reports: pd.Series, start: dt.date, end
         return pd.DataFrame(columns=cols)
     inside = daily[(daily["day"] >= start) & (daily["day"] <= end)]
     groups = inside.groupby("source")
-    out = groups[TOLL_VALUES].sum()
+    out = groups[TOLL_VALUES].sum(min_count=1)  # a figure no day of the source gave: unknown, not 0
     out.insert(0, "last", groups["day"].max())
     out.insert(0, "first", groups["day"].min())
     out = out.reset_index()

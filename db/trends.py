@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from db import analytics, rules, sieges
 from db.convoys import convoy_facts, top_destinations, weekly_convoys
 from db.models import Document, Fact, Import, Organisation, OrganisationCount, Place, PlaceCount
-from db.queries import place_parents
+from db.queries import place_parents, unknown_tolls
 from db.reading import read_frame, read_rows
 from db.selection import Selection, org_columns, sel_statuses, source_name, subtree, where
 from db.tolls import toll_band, toll_rows, toll_trends
@@ -175,7 +175,7 @@ def weekly_overview(
         out[name] = besieged[col].to_numpy()
     for col, name in [*((v, v) for v in rules.TOLL_VALUES), ("sources", "toll_sources")]:
         out[name] = band[col].to_numpy()
-    return out
+    return unknown_tolls(out)
 
 
 # ---- alerts ----------------------------------------------------------------------------------------------
@@ -311,16 +311,26 @@ def alerts(
                 f"Civilians {j.measure}: {_range(j.low, j.high)} this week, up from {_range(j.previous_low, j.previous_high)} the week before (+{j.change:.0%}).",
             )
         )
-    for s in silent_places(week, sel, url).itertuples():
-        rows.append(
-            (
-                "silent",
-                s.place,
-                s.last_report,
-                f"No report from {s.place} for four weeks (last on {s.last_report:%-d %b %Y}).",
-            )
-        )
+    rows.extend(_silent_rows(silent_places(week, sel, url), week))
     return pd.DataFrame(rows, columns=["alert", "place", "date", "message"])
+
+
+def _silent_rows(silent: pd.DataFrame, week: dt.date) -> list[tuple[str, str, dt.date | None, str]]:
+    """The "no report for four weeks" alert fires once, in the week a place crosses four silent weeks (its
+    last report in the week four weeks before); places silent for longer are listed together on
+    one compact "still silent" line, not as a new alert every week."""
+    crossed = week - dt.timedelta(weeks=SILENT_WEEKS)  # the Monday of the last report's week, when new
+    rows: list[tuple[str, str, dt.date | None, str]] = []
+    still = []
+    for s in silent.itertuples():
+        if s.last_report >= crossed:
+            message = f"No report from {s.place} for four weeks (last on {s.last_report:%-d %b %Y})."
+            rows.append(("silent", s.place, s.last_report, message))
+        else:
+            still.append(f"{s.place} (since {s.last_report:%-d %b %Y})")
+    if still:
+        rows.append(("still_silent", "", None, f"Still no report from: {'; '.join(still)}."))
+    return rows
 
 
 def _range(low: float, high: float) -> str:

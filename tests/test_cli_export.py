@@ -8,6 +8,7 @@ import pytest
 
 import cli
 from tests.dashboard.report.readback import parse_html, pdf_text, sheet_rows, workbook, zip_csvs
+from tests.dashboard.report.test_unknown import load
 
 STEM = "access-monitor-2018-W10"
 
@@ -54,13 +55,37 @@ def test_export_one_place_public(demo: str, tmp_path: Path) -> None:
     assert page.ids["classification"] == "PUBLIC"
 
 
-def test_export_refuses_a_week_without_data(
+def test_export_refuses_a_week_outside_the_data(
     demo: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["export", "--week", "2030-W10", "--format", "csv", "--out", str(tmp_path / "x")]) == 1
-    err = capsys.readouterr().err
-    assert "no convoy, besieged-population or toll fact" in err and "2030-W10" in err
+    for week in ("2030-W10", "2010-W10"):  # after today; before the demo's first fact (2015)
+        assert cli.main(["export", "--week", week, "--format", "csv", "--out", str(tmp_path / "x")]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"{week} is outside the data" in err and "choose a week in between" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_export_a_quiet_week(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # tests/dashboard/report/test_unknown.py's store: 2018-W04 has no dated fact, Madaya's siege
+    # (40,000 since 8 Jan) carries through it.
+    load(tmp_path, store_url)
+    monkeypatch.setenv("ACCESS_MONITOR_PDF_CHARTS", "off")
+    out = tmp_path / "weekly"
+    assert cli.main(["export", "--week", "2018-W04", "--variant", "internal", "--format", "xlsx,html,csv",
+                     "--out", str(out)]) == 0  # fmt: skip
+    assert "no fact is dated in" in " ".join(capsys.readouterr().out.split())
+    stem = "access-monitor-2018-W04-internal"
+    page = parse_html((out / f"{stem}.html").read_text(encoding="utf-8"))
+    assert page.rows_by_key["besieged"][1] == "40,000"
+    assert page.rows_by_key["convoys"][1] == page.rows_by_key["killed"][1] == "–"
+    rows = {r["Figure"]: r for r in sheet_rows(workbook((out / f"{stem}.xlsx").read_bytes()), "Summary", 9)}
+    assert rows["Civilians killed"]["This week (low)"] == "–"
+    assert rows["People besieged (end of week)"]["This week (low)"] == 40000
+    tables = zip_csvs((out / f"{stem}-tables.zip").read_bytes())
+    killed = next(r for r in tables["summary.csv"] if r[0] == "Civilians killed")
+    assert killed[1] == ""  # CSV: empty, not 0
 
 
 @pytest.mark.parametrize(

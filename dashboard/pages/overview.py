@@ -127,6 +127,8 @@ row2[0].metric(
 )
 sources = int(this["toll_sources"])
 toll_help = f"Lowest to highest source, never summed across sources; {sources} source(s) this week."
+if not sources:  # unknown, not 0 (db.trends.unknown_tolls)
+    toll_help = "– : no report. No toll source gave a figure for this week: unknown, not 0."
 row2[1].metric("Civilians killed", format_range(this["killed_low"], this["killed_high"]), help=toll_help)
 row2[2].metric("Civilians injured", format_range(this["injured_low"], this["injured_high"]), help=toll_help)
 
@@ -177,8 +179,11 @@ def show_alerts(alerts: pd.DataFrame) -> None:
     for kind, title in ALERT_TITLES.items():
         for message in alerts.loc[alerts["alert"] == kind, "message"]:
             st.warning(f"**{title}:** {inert(message)}")  # the message names places: stored text
+    for message in alerts.loc[alerts["alert"] == "still_silent", "message"]:  # one compact line, no alert
+        st.caption(inert(message))
     st.caption("Toll alert: both ends of the low–high band rose by more than 25 % on the week before. "
-               "No report: no fact of any kind for four weeks, from a place with reports in the 12 weeks before.")  # fmt: skip
+               "No report: no fact of any kind for four weeks, from a place with reports in the 12 weeks before; "
+               "it is raised once, in the week the place falls silent, then listed on the 'still no report' line.")  # fmt: skip
 
 
 show_alerts(data.alerts(week, sel))

@@ -91,9 +91,8 @@ except ReportError as exc:
     st.stop()
 st.caption(inert(report.scope))  # names the place: stored text
 if not report.has_data:
-    st.warning(f"No convoy, besieged-population or toll fact is dated in {week_label(week)}: the report "
-               "would only carry figures forward. Choose another week.")  # fmt: skip
-    st.stop()
+    st.info(f"No convoy, besieged-population or toll fact is dated in {week_label(week)}: the report shows "
+            "what carries through it (besieged figures) and '–' (no report) for convoys and tolls.")  # fmt: skip
 
 st.subheader("Download")
 columns = st.columns(len(FORMATS))

@@ -38,11 +38,11 @@ cols = st.columns(3)
 for col, measure in zip(cols[:2], ("killed", "injured"), strict=True):
     value = (
         format_range(total[f"{measure}_low_total"], total[f"{measure}_high_total"])
-        if total is not None
-        else "0"
+        if total is not None and not compare.empty
+        else "–"  # no source gave a figure: unknown, not 0
     )
     col.metric(f"Civilians {measure}", value,
-               help=f"{format_day(sel.start)} – {format_day(sel.end)}: lowest to highest source, never summed.")  # fmt: skip
+               help=f"{format_day(sel.start)} – {format_day(sel.end)}: lowest to highest source, never summed; – : no report.")  # fmt: skip
 cols[2].metric("Sources", f"{len(compare):,}")
 
 measure = st.radio("Show", ["killed", "injured"], horizontal=True, key="tolls_measure",

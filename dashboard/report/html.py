@@ -92,10 +92,15 @@ def _table(table_id: str, headers: Sequence[str], rows: list[str], empty: str) -
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _known(low: Cell, high: Cell) -> str:
+    """A headline cell: its span, or '–' titled "no report" when unknown (never 0)."""
+    return span(low, high) or '<span title="no report">–</span>'
+
+
 def _headlines(report: WeeklyReport) -> str:
     rows = [
-        f'<tr data-figure="{h.key}"><td>{escape(h.label)}</td><td class="num">{span(h.low, h.high)}</td>'
-        f'<td class="num">{span(h.previous_low, h.previous_high)}</td><td class="num">{_change(h.change())}</td></tr>'
+        f'<tr data-figure="{h.key}"><td>{escape(h.label)}</td><td class="num">{_known(h.low, h.high)}</td>'
+        f'<td class="num">{_known(h.previous_low, h.previous_high)}</td><td class="num">{_change(h.change())}</td></tr>'
         for h in report.headlines
     ]
     return _table("headline", ["Figure", "This week", "Week before", "Change"], rows, "No figures.")

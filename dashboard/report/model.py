@@ -46,6 +46,8 @@ PEOPLE = ("people_served", "people_reached", "besieged_low", "besieged_high", "k
 CLASSIFICATION = {"public": "PUBLIC", "internal": "INTERNAL – not for distribution"}
 Cell = int | str | None  # a count, '<5' when suppressed, None when unknown
 REACHED = ("trucks_reached", "people_reached")  # db.reach: with an unknown part in some weeks
+# Headlines of a week without any convoy report: unknown ('–', no convoy reported), never 0.
+CONVOY_FIGURES = ("convoys", "trucks", "trucks_reached", "people_served", "people_reached")
 
 
 class ReportError(ValueError):
@@ -236,6 +238,9 @@ def _headlines(trend: pd.DataFrame, options: ReportOptions) -> list[Headline]:
         if low in REACHED:  # '1,000 + unknown' when a partially delivered convoy has no reached figure
             now = (_reached_cell(now[0], this),) * 2
             prev = prev if before is None else (_reached_cell(prev[0], before),) * 2
+        if key in CONVOY_FIGURES:  # no convoy reported: '–', not "0 trucks reached"
+            now = (None, None) if not int(this["convoys"]) else now
+            prev = (None, None) if before is None or not int(before["convoys"]) else prev
         out.append(Headline(key, label, *now, *prev))
     return out
 
@@ -383,6 +388,21 @@ def check_threshold(options: ReportOptions, actor: Actor) -> None:
         )
 
 
+def _check_in_range(options: ReportOptions, span: tuple[dt.date, dt.date] | None) -> None:
+    """A quiet week (no fact dated in it) is reported: sieges carry through it, and "no convoy for
+    30 days" is news. Only a week with no data at all around it is refused: an empty store, a week
+    ending before the first fact, or one starting after today (ReportError naming the range)."""
+    if span is None:
+        raise ReportError("the store holds no facts: import files first (python -m cli ingest FILE)")
+    today = dt.date.today()
+    if options.end < span[0] or options.week > today:
+        raise ReportError(
+            f"week {iso_week(options.week)} is outside the data: the store's facts run from "
+            f"{iso_week(week_start(span[0]))} (first fact {span[0]:%-d %b %Y}) to this week "
+            f"({iso_week(week_start(today))}); choose a week in between"
+        )
+
+
 def _scope(options: ReportOptions) -> str:
     where = f"{options.place_name} and the places inside it" if options.place_id else "every place"
     facts = "confirmed and pending (unreviewed) facts" if options.include_pending else "confirmed facts only"
@@ -399,6 +419,7 @@ def build_report(
     check_threshold(options, actor)
     options = replace(options, week=week_start(options.week))
     span = queries.data_range(url)
+    _check_in_range(options, span)
     first = week_start(span[0]) if span else options.week
     trend_start = max(options.week - dt.timedelta(weeks=TREND_WEEKS - 1), min(first, options.week))
     trend = trends.weekly_overview(options.selection(trend_start), url)

@@ -45,7 +45,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
               *((o, o.replace("_", " ").capitalize()) for o in OUTCOMES)],
 }  # fmt: skip
 ALERT_TITLES = {"convoy": "Convoy blocked, attacked or items removed", "besieged": "Newly besieged",
-                "toll": "Toll up more than 25 %", "silent": "No report for four weeks"}  # fmt: skip
+                "toll": "Toll up more than 25 %", "silent": "No report for four weeks",
+                "still_silent": "Still silent"}  # fmt: skip
 
 
 def plain(value: Any) -> Any:

@@ -93,7 +93,8 @@ def _summary(ws: Worksheet, report: WeeklyReport, tables: dict[str, pd.DataFrame
     ws["B1"].font = Font(bold=True, size=14)
     start = len(about(report)) + 2
     ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    after = _frame(ws, tables["summary"], start)
+    # Unknown headline figures (no report) read '–', never 0 or a blank that could pass for one.
+    after = _frame(ws, tables["summary"].iloc[:, :5].fillna("–").join(tables["summary"].iloc[:, 5:]), start)
     put(ws, after + 1, 1, "Alerts").font = Font(bold=True, size=12)
     if tables["alerts"].empty:
         put(ws, after + 2, 1, "No alerts this week.")

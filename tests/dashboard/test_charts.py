@@ -91,18 +91,20 @@ def test_killed_range_band_has_low_and_filled_high(frame: pd.DataFrame) -> None:
     fig = charts.killed_range_band(frame)
     low, high = fig.data
     assert (low.name, high.name) == ("low", "high")
-    assert list(low.y) == [300, 940, 0]
-    assert list(high.y) == [300, 1000, 0]
+    # W11 has no toll source: a gap (None), not a drop to 0
+    assert list(low.y) == [300, 940, None]
+    assert list(high.y) == [300, 1000, None]
     assert high.fill == "tonexty" and low.fill is None
     # the number of sources behind each week rides along for the hover, and the subtitle says it
     assert list(high.customdata) == [1, 2, 0]
     assert "sources per week: 0–2" in fig.layout.title.subtitle.text
     assert "never summed" in fig.layout.title.subtitle.text
+    assert "gap: no report" in fig.layout.title.subtitle.text
 
 
 def test_injured_and_besieged_bands(frame: pd.DataFrame) -> None:
     injured = charts.injured_range_band(frame)
-    assert list(injured.data[1].y) == [1200, 3500, 0]
+    assert list(injured.data[1].y) == [1200, 3500, None]  # no source in W11: a gap
     besieged = charts.besieged_range_band(frame)
     assert list(besieged.data[0].y) == [433000, 393000, 390000]
     assert list(besieged.data[1].y) == [433000, 393000, 400000]
@@ -191,3 +193,13 @@ def test_toll_charts_show_sources_side_by_side_never_summed() -> None:
     cumulative = charts.cumulative_curve(band, "killed")
     assert list(cumulative.data[0].y) == [940] and list(cumulative.data[1].y) == [1000]
     assert "running total" in cumulative.layout.title.text
+
+
+def test_unknown_weeks_are_gaps_and_dashes(frame: pd.DataFrame) -> None:
+    # As db.trends gives it: a week without a toll source holds NaN (unknown), not 0.
+    unknown = frame.assign(killed_low=[300.0, 940.0, float("nan")], killed_high=[300.0, 1000.0, float("nan")])
+    fig = charts.killed_range_band(unknown)
+    assert [list(t.y) for t in fig.data] == [[300, 940, None], [300, 1000, None]]
+    assert charts.format_range(float("nan"), float("nan")) == "–"
+    assert charts.format_count(None) == "–"
+    assert charts.format_range(940, 1000) == "940–1,000" and charts.format_range(5.0, float("nan")) == "5"

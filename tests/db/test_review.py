@@ -150,7 +150,7 @@ def test_reject_keeps_the_fact_and_the_reason(report: str) -> None:
 
 def test_confirming_a_toll_brings_it_into_the_week_figures(report: str) -> None:
     toll = _fact(report, "civilian_toll")
-    assert queries.week_headline(W10, url=report)["killed_low"] == 0  # pending: not counted
+    assert queries.week_headline(W10, url=report)["killed_low"] is None  # pending: not counted, no report
     pending = queries.week_headline(W10, Scope(include_pending=True), url=report)
     assert (pending["killed_low"], pending["killed_high"]) == (25, 25)  # counted only when asked
     confirm_fact(toll["id"], actor=Actor("a", "editor"))
@@ -163,7 +163,7 @@ def test_rejecting_a_toll_keeps_it_out_even_with_pending(report: str) -> None:
     reject_fact(toll["id"], actor=Actor("a", "editor"))
     for scope in (Scope(), Scope(include_pending=True)):
         headline = queries.week_headline(W10, scope, url=report)
-        assert (headline["killed_low"], headline["killed_high"]) == (0, 0)
+        assert (headline["killed_low"], headline["killed_high"]) == (None, None)  # no report, not 0
 
 
 def test_edit_records_only_the_changed_fields(report: str) -> None:
@@ -325,4 +325,4 @@ def test_structured_facts_can_be_reviewed_too(store_url: str) -> None:
     fact = _fact(store_url, "civilian_toll")
     assert fact["review_status"] == "confirmed"
     assert reject_fact(fact["id"], actor=Actor("a", "editor")) is True
-    assert queries.week_headline(W10, url=store_url)["killed_high"] == 0
+    assert queries.week_headline(W10, url=store_url)["killed_high"] is None  # no report left: unknown

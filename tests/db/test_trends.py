@@ -236,13 +236,13 @@ def test_alerts_of_the_week(alert_store: str) -> None:
         ["besieged", "Madaya"],  # besieged again after "lifted" on 1 Feb
         ["besieged", "Yarmouk"],  # first observation; Douma is inside eastern Ghouta, already besieged
         ["toll", ""],  # killed 100-120 -> 130-160; injured 200 -> 240-300 is +20 % at the low end
-        ["silent", "Daraya"],
+        ["still_silent", ""],  # Daraya fell silent in the week of 12 Feb: listed, not raised again
     ]
     messages = alerts["message"].tolist()
     assert messages[1] == "A convoy to Harasta (6 trucks) was attacked on 15 Mar 2018."
     assert messages[2] == "Madaya is newly reported besieged (38,000–42,000 people, 14 Mar 2018)."
     assert messages[4] == "Civilians killed: 130–160 this week, up from 100–120 the week before (+30%)."
-    assert messages[5] == "No report from Daraya for four weeks (last on 15 Jan 2018)."
+    assert messages[5] == "Still no report from: Daraya (since 15 Jan 2018)."
 
 
 def test_alerts_follow_the_place_filter(alert_store: str) -> None:
@@ -257,10 +257,31 @@ def test_alerts_follow_the_place_filter(alert_store: str) -> None:
     ]
     # 26 Feb: no convoy, siege or toll news; silent since before 5 Feb: Daraya (15 Jan), Madaya
     # (lifted 1 Feb) and eastern Ghouta (5 Jan). Zabadani's only report (Oct 2017) is too old to count.
+    # Madaya's last report (1 Feb) is in the week four weeks before (29 Jan - 4 Feb): it falls silent
+    # now; Daraya and eastern Ghouta fell silent earlier: one compact line.
     late = trends.alerts(D(2018, 2, 26), trends.Selection(D(2018, 1, 1), D(2018, 3, 18)), alert_store)
-    assert late[["alert", "place"]].values.tolist() == [
-        ["silent", "Daraya"], ["silent", "Madaya"], ["silent", "eastern Ghouta"],
-    ]  # fmt: skip
+    assert late[["alert", "place"]].values.tolist() == [["silent", "Madaya"], ["still_silent", ""]]
+    assert late["message"].tolist()[1] == (
+        "Still no report from: Daraya (since 15 Jan 2018); eastern Ghouta (since 5 Jan 2018)."
+    )
+
+
+def test_silent_alert_fires_once(alert_store: str) -> None:
+    # Daraya's last report is 15 Jan (a Monday). Week of 5 Feb: the four weeks 15 Jan - 11 Feb hold it,
+    # not silent. Week of 12 Feb (22 Jan - 18 Feb): silent for the first time: the alert. Weeks of
+    # 19 Feb ... 12 Mar: still silent, named on the compact line only, never a new alert.
+    sel = trends.Selection(D(2018, 1, 1), D(2018, 3, 18))
+    raised, listed = [], []
+    for week in [D(2018, 2, 5) + dt.timedelta(weeks=i) for i in range(6)]:
+        alerts = trends.alerts(week, sel, alert_store)
+        if ((alerts["alert"] == "silent") & (alerts["place"] == "Daraya")).any():
+            raised.append(week)
+        still = alerts.loc[alerts["alert"] == "still_silent", "message"]
+        assert len(still) <= 1  # one line per report, whatever the number of places
+        if still.str.contains("Daraya (since 15 Jan 2018)", regex=False).any():
+            listed.append(week)
+    assert raised == [D(2018, 2, 12)]
+    assert listed == [D(2018, 2, 19), D(2018, 2, 26), D(2018, 3, 5), D(2018, 3, 12)]
 
 
 def test_silent_places_windows(alert_store: str) -> None:
@@ -281,7 +302,9 @@ def test_weekly_overview_equals_the_unfiltered_query(seed_store: str) -> None:
     theirs = queries.weekly_overview(D(2018, 3, 12), 5, url=seed_store)
     assert mine["week"].tolist() == theirs["week"].tolist()
     for col in theirs.columns.drop("week"):
-        assert mine[col].tolist() == theirs[col].tolist(), col
+        assert mine[col].fillna(-1).tolist() == theirs[col].fillna(-1).tolist(), col
+    # Weeks without a toll source are unknown (NaN, shown '–'), never 0: W07, W08 and W11 here.
+    assert mine["killed_low"].isna().tolist() == [True, True, False, False, True]
 
 
 def test_convoy_trends_with_filters(seed_store: str) -> None:

@@ -32,7 +32,9 @@ def _reached(value: float) -> str:
     return "–" if value != value else f"{int(value):,}"
 
 
-def _span(low: int, high: int) -> str:
+def _span(low: float, high: float) -> str:
+    # Toll columns are floats when a week of the window has no source (unknown is NaN, not 0).
+    low, high = int(low), int(high)
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 

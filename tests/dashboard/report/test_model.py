@@ -122,6 +122,6 @@ def test_arguments_are_checked(demo_store: str) -> None:
         find_place("Gotham", demo_store)
 
 
-def test_a_week_without_data(demo_store: str) -> None:
-    report = build_report(ReportOptions(dt.date(2030, 3, 4)), demo_store, actor=EDITOR)
-    assert not report.has_data and report.convoys.empty
+def test_a_week_after_today_is_refused(demo_store: str) -> None:
+    with pytest.raises(ReportError, match="2030-W10 is outside the data"):
+        build_report(ReportOptions(dt.date(2030, 3, 4)), demo_store, actor=EDITOR)
