@@ -52,13 +52,18 @@ reached_help = "Only convoys that arrived (delivered or items removed)" + (
     f"; {unknown} partially delivered convoy(s) have no reached figure: unknown, not 0." if unknown else "."
 )
 cols = st.columns(6)
-cols[0].metric("Convoys", f"{int(weekly['convoys'].sum()):,}")
-cols[1].metric("Trucks planned", f"{int(weekly['trucks'].sum()):,}", help="Every convoy, arrived or not.")
-cols[2].metric("Trucks reached", reached_text(weekly["trucks_reached"].sum(), unknown), help=reached_help)
-cols[3].metric(
-    "People targeted", f"{int(weekly['people_served'].sum()):,}", help="Every convoy, arrived or not."
-)
-cols[4].metric("People reached", reached_text(weekly["people_reached"].sum(), unknown), help=reached_help)
+if int(weekly["convoys"].sum()):
+    cols[0].metric("Convoys", f"{int(weekly['convoys'].sum()):,}")
+    cols[1].metric("Trucks planned", f"{int(weekly['trucks'].sum()):,}", help="Every convoy, arrived or not.")
+    cols[2].metric("Trucks reached", reached_text(weekly["trucks_reached"].sum(), unknown), help=reached_help)
+    cols[3].metric(
+        "People targeted", f"{int(weekly['people_served'].sum()):,}", help="Every convoy, arrived or not."
+    )
+    cols[4].metric("People reached", reached_text(weekly["people_reached"].sum(), unknown), help=reached_help)
+else:  # no convoy reported in these dates: unknown ('–'), not "0 trucks"
+    for col, label in zip(cols[:5], ("Convoys", "Trucks planned", "Trucks reached", "People targeted",
+                                     "People reached"), strict=True):  # fmt: skip
+        col.metric(label, "–", help="– : no convoy reported in these dates (unknown, not 0).")
 cols[5].metric(
     "Delivered share", f"{delivered / attempted:.0%}" if attempted else "–",
     help=f"{delivered:,} of {attempted:,} attempted convoys delivered (fully, partly or with items removed).",

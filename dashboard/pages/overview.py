@@ -70,8 +70,21 @@ this = trend.iloc[-1]
 previous = trend.iloc[-2] if len(trend) > 1 else None
 
 
+NO_CONVOY = "– : no convoy reported this week (unknown, not 0)."
+
+
+def _no_convoy(column: DeltaGenerator, label: str) -> bool:
+    """A convoy figure of a week without any convoy report: '–', not 0 (True when shown so)."""
+    if int(this["convoys"]):
+        return False
+    column.metric(label, "–", help=NO_CONVOY)
+    return True
+
+
 def _metric(column: DeltaGenerator, label: str, col: str, help: str | None = None) -> None:
     """A count with its change from the previous week (no arrow when nothing changed)."""
+    if _no_convoy(column, label):
+        return
     change = None if previous is None else int(this[col]) - int(previous[col])
     column.metric(
         label,
@@ -86,6 +99,8 @@ def _metric(column: DeltaGenerator, label: str, col: str, help: str | None = Non
 def _reached_metric(column: DeltaGenerator, label: str, col: str, help: str) -> None:
     """A reached figure (db.reach): '1,000 + unknown' when partially delivered convoys have no
     reached figure; no change shown then (an unknown part cannot be compared)."""
+    if _no_convoy(column, label):
+        return
     unknown = int(this["reached_unknown"])
     known = previous is not None and not unknown and not int(previous["reached_unknown"])
     change = int(this[col]) - int(previous[col]) if known else None  # type: ignore[index]

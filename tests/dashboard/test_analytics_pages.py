@@ -159,3 +159,31 @@ def test_chart_csv_labels_weeks_and_is_formula_safe() -> None:
     frame = pd.DataFrame({"week": [D(2018, 3, 5)], "source": ["=cmd"], "killed_low": [940]})
     text = chart_csv(frame).decode("utf-8-sig")
     assert text.splitlines() == ["week,source,killed_low", "2018-W10 (5–11 Mar 2018),'=cmd,940"]
+
+
+def test_a_week_without_convoys_or_tolls_shows_dashes(seeded_store: Store) -> None:
+    # 2018-W08 (19-25 Feb) of the seed: Madaya's besieged figure (20 Feb), no convoy (C-01 is 14 Feb,
+    # C-04 27 Feb) and no toll report (they start 26 Feb): unknown, never 0.
+    at = _app()
+    at.selectbox(key="overview_week").set_value(D(2018, 2, 19)).run()
+    assert not at.exception
+    metrics = _metrics(at)
+    for label in ("Convoys", "Trucks planned", "Trucks reached", "People targeted", "People reached",
+                  "Civilians killed", "Civilians injured"):  # fmt: skip
+        assert metrics[label] == "–", label
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "no convoy reported" in helps["Convoys"] and "no report" in helps["Civilians killed"]
+    assert metrics["People besieged"] not in ("–", "0")
+    # The Convoys page over the same dates says the same.
+    at.switch_page(PAGES["convoys"]).run()
+    at.date_input(key="filters_dates").set_value((D(2018, 2, 19), D(2018, 2, 25))).run()
+    assert not at.exception
+    metrics = _metrics(at)
+    shown = [metrics[k] for k in ("Convoys", "Trucks planned", "People reached", "Delivered share")]
+    assert shown == ["–"] * 4
+    # And the Civilian tolls page: no source over those dates, so killed and injured are unknown.
+    at.switch_page(PAGES["tolls"]).run()
+    at.date_input(key="filters_dates").set_value((D(2018, 2, 19), D(2018, 2, 25))).run()
+    assert not at.exception
+    metrics = _metrics(at)
+    assert (metrics["Civilians killed"], metrics["Civilians injured"], metrics["Sources"]) == ("–", "–", "0")
