@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from db.migrate import upgrade
+from tests.dashboard.report.test_unknown import load
 from tests.dashboard.seed import ROOT, Store
 
 PAGE = "dashboard/pages/report.py"
@@ -47,3 +53,16 @@ def test_page_switches_variant_and_week(seeded_store: Store) -> None:
 def test_page_on_an_empty_store(empty_store: Store) -> None:
     at = _page()
     assert any("no facts yet" in i.value for i in at.info)
+
+
+def test_page_makes_the_report_of_a_quiet_week(empty_store: Store, tmp_path: Path) -> None:
+    # tests/dashboard/report/test_unknown.py's store: 2018-W04 has no dated fact, Madaya's siege
+    # carries through it. The report is made, says so, and offers its files (it used to stop here).
+    upgrade(empty_store.url)
+    load(tmp_path, empty_store.url)
+    st.cache_data.clear()
+    at = _page()
+    at.selectbox(key="report_week").set_value(dt.date(2018, 1, 22)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("what carries through it" in i.value for i in at.info)
+    assert "report_download_xlsx" in {b.key for b in at.get("download_button")}

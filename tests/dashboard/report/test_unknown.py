@@ -8,13 +8,15 @@ but the siege carries through them (20 days old on Sun 28 Jan, the end of W04).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dashboard.report import html, tables, xlsx
+from dashboard.report import html, hxl, tables, xlsx
 from dashboard.report.model import ReportError, ReportOptions, WeeklyReport, build_report
 from db import trends
 from db.engine import dispose_all
@@ -99,6 +101,10 @@ def test_a_source_without_an_injured_figure_gives_unknown_injured(quiet_store: s
     assert (source["injured_low"], source["injured_high"]) == (None, None)
     exported = tables.export_tables(report)["tolls"].iloc[0]
     assert exported["Killed (low)"] == 10 and exported["Injured (low)"] is None
+    # HXL: the injured cells of that row are empty, not 0
+    rows = list(csv.reader(io.StringIO(hxl.hxl_files(report)["tolls.csv"].decode("utf-8-sig"))))
+    cells = dict(zip(rows[1], rows[2], strict=True))
+    assert cells["#affected+killed+min"] == "10" and cells["#affected+injured+min"] == ""
     # The Civilian tolls page's sources table: the same source, injured unknown (NaN), not 0.
     compare = trends.toll_trends(trends.Selection(W02, W02 + dt.timedelta(days=6)), quiet_store)["compare"]
     assert compare["killed_low"].tolist() == [10]
