@@ -73,13 +73,14 @@ def test_export_a_quiet_week(
     load(tmp_path, store_url)
     monkeypatch.setenv("ACCESS_MONITOR_PDF_CHARTS", "off")
     out = tmp_path / "weekly"
-    assert cli.main(["export", "--week", "2018-W04", "--variant", "internal", "--format", "xlsx,html,csv",
+    assert cli.main(["export", "--week", "2018-W04", "--variant", "internal", "--format", "xlsx,html,csv,pdf",
                      "--out", str(out)]) == 0  # fmt: skip
     assert "no fact is dated in" in " ".join(capsys.readouterr().out.split())
     stem = "access-monitor-2018-W04-internal"
     page = parse_html((out / f"{stem}.html").read_text(encoding="utf-8"))
     assert page.rows_by_key["besieged"][1] == "40,000"
     assert page.rows_by_key["convoys"][1] == page.rows_by_key["killed"][1] == "–"
+    assert "40,000" in pdf_text((out / f"{stem}.pdf").read_bytes())
     rows = {r["Figure"]: r for r in sheet_rows(workbook((out / f"{stem}.xlsx").read_bytes()), "Summary", 9)}
     assert rows["Civilians killed"]["This week (low)"] == "–"
     assert rows["People besieged (end of week)"]["This week (low)"] == 40000

@@ -55,6 +55,9 @@ def combination_notes(variant: str, threshold: int, trend_weeks: int) -> list[st
         "for each day and place the range runs from the lowest source to the highest.",
         f"Trend charts cover the {trend_weeks} week(s) up to this week (never before the first fact in "
         "the store); they are the charts of the dashboard's Overview page.",
+        "– means no report (unknown), never 0: a week without any toll source, a source that gave no "
+        "injured figure, a week without any convoy report. Charts leave a gap for such weeks; CSV and HXL "
+        "cells are empty.",
     ]
     if variant == "public":
         notes += [

@@ -74,6 +74,7 @@ def test_a_quiet_week_reports_what_carries_through(quiet_store: str) -> None:
     assert page.rows_by_key["besieged"][1] == "40,000"
     assert page.rows_by_key["killed"][1] == page.rows_by_key["convoys"][1] == "–"
     assert 'title="no report"' in html.render(report)
+    assert any(note.startswith("– means no report (unknown), never 0") for note in report.notes)
 
 
 def test_xlsx_summary_shows_a_dash_not_zero(quiet_store: str) -> None:
