@@ -8,6 +8,7 @@ Screenshots go to tests/artifacts/ (gitignored).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -84,25 +85,21 @@ def journey_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
     return url, int(summary.import_id or 0)
 
 
-@pytest.fixture
-def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
-    """The app served on a free local port against the journey store; yields its base URL."""
-    seeded_url = journey_store[0]
-    streamlit = Path(sys.executable).with_name("streamlit")
+@contextlib.contextmanager
+def serve_app(env: dict[str, str], log: Path) -> Iterator[int]:
+    """app.py served by Streamlit on a free loopback port with ``env`` added to this environment;
+    yields the port once it answers, and stops the server after."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": seeded_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "ACCESS_MONITOR_SINGLE_USER": "editor"}  # fmt: skip
-    log = tmp_path / "streamlit.log"
+    full_env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **env}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(streamlit), "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [str(Path(sys.executable).with_name("streamlit")), "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, proc, log)
-        yield base
+        _wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+        yield port
     finally:
         # Shown by pytest only when the test failed: what the server said.
         print(f"--- streamlit log ({log}) ---\n{log.read_text(errors='replace')[-4000:]}")
@@ -111,6 +108,14 @@ def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def server(journey_store: tuple[str, int], tmp_path: Path) -> Iterator[str]:
+    """The app served on a free local port against the journey store; yields its base URL."""
+    env = {"DATABASE_URL": journey_store[0], "ACCESS_MONITOR_SINGLE_USER": "editor"}
+    with serve_app(env, tmp_path / "streamlit.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

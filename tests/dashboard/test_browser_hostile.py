@@ -4,11 +4,7 @@ text, the DOM holds no <img> or <a> they made, and the browser asks nothing of a
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -16,8 +12,7 @@ import pytest
 from db.auth import Actor, add_user
 from tests.conftest import fresh_store_url
 from tests.dashboard.hostile import seed
-from tests.dashboard.seed import ROOT
-from tests.dashboard.test_browser import LOCAL_HOSTS, _free_port, _go, _wait_healthy
+from tests.dashboard.test_browser import LOCAL_HOSTS, _go, serve_app
 from tests.dashboard.test_browser import browser_page as browser_page  # the fixture, shared
 
 pytestmark = pytest.mark.browser
@@ -44,27 +39,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     add_user(
         "admin", PASSWORD, "admin", actor=Actor("test-setup", "admin"), url=url
     )  # a login, as on a team server
-    streamlit = Path(sys.executable).with_name("streamlit")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(streamlit), "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc, log)
-        yield base
-    finally:
-        print(f"--- streamlit log ({log}) ---\n{log.read_text(errors='replace')[-4000:]}")
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve_app({"DATABASE_URL": url}, folder / "streamlit.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_hostile_text_stays_text_in_the_browser(hostile_server: str, browser_page) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,7 @@ opened as http://localhost:PORT on the same server it is the single-user app wit
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +16,7 @@ import pytest
 
 from db.migrate import upgrade
 from tests.conftest import fresh_store_url
-from tests.dashboard.seed import ROOT
-from tests.dashboard.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, _wait_healthy
+from tests.dashboard.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,26 +26,9 @@ def local_server(tmp_path: Path) -> Iterator[int]:
     """The app on a free loopback port, opted in to single-user mode as admin; yields the port."""
     url = fresh_store_url(tmp_path)
     upgrade(url)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "ACCESS_MONITOR_SINGLE_USER": "admin",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}  # fmt: skip
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("streamlit")), "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+    env = {"DATABASE_URL": url, "ACCESS_MONITOR_SINGLE_USER": "admin"}
+    with serve_app(env, tmp_path / "streamlit.log") as port:
         yield port
-    finally:
-        print(f"--- streamlit log ({log}) ---\n{log.read_text(errors='replace')[-4000:]}")
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
