@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from db.rows import Prepared, RowMaker
 from loaders.records import Issue
 from loaders.stream import Batch, LoadStream, Reopen, SkippedRow, skipped_issues
+from loaders.worker import send_error
 
 T = TypeVar("T")
 PROCESS_BYTES = 64 << 20  # files this big are read by a worker process
@@ -91,10 +92,7 @@ def _work(pipe: Connection, reopen: Reopen, maker: tuple[str, dt.datetime, bool]
             pipe.send(("batch", _prepared(batch, rows)))
         pipe.send(("done", stream.result.rows_in, stream.result.meta))
     except BaseException as exc:  # sent to the parent, which raises it in its transaction
-        try:
-            pipe.send(("error", exc))
-        except Exception:  # an exception that cannot be pickled: its text
-            pipe.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        send_error(pipe, exc)
     finally:
         pipe.close()
 

@@ -177,12 +177,17 @@ def _work(pipe: Connection, path: str, options: dict[str, Any], memory: int, sec
         result = None  # free what the loader held before saying so
         pipe.send(("memory",))
     except BaseException as exc:  # sent to the parent, which raises it
-        try:
-            pipe.send(("error", exc))
-        except Exception:  # an exception that cannot be pickled: its text
-            pipe.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        send_error(pipe, exc)
     finally:
         pipe.close()
+
+
+def send_error(pipe: Connection, exc: BaseException) -> None:
+    """Hand a child's exception to its parent; one that cannot be pickled goes as its text."""
+    try:
+        pipe.send(("error", exc))
+    except Exception:
+        pipe.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _send(pipe: Connection, result: LoadResult) -> None:
